@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Checks;
+
+/// <summary>
+/// Finds every <see cref="DbContext"/> type the host registered (<c>AddDbContext</c>, <c>AddDbContextPool</c>,
+/// <c>AddDbContextFactory</c>, before or after <c>AddAnxMonitoring</c>) and creates the built-in checks:
+/// one connection check per context, then one users-table query per ASP.NET Core Identity context.
+/// </summary>
+internal sealed class BuiltInUpChecks
+{
+    private readonly IServiceCollection _services;
+    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+
+    /// <param name="services">The host's service collection, read when the checks are created (after the host is built).</param>
+    /// <param name="options">The settings that switch each check on or off at run time.</param>
+    public BuiltInUpChecks(IServiceCollection services, IOptionsMonitor<AnxMonitoringOptions> options)
+    {
+        _services = services;
+        _options = options;
+    }
+
+    public IEnumerable<EventSubscription<MonitorUpCheck>> Create()
+    {
+        var contexts = FindDbContextTypes();
+        var accessors = contexts.Select(DbContextAccessor.Create).ToList();
+
+        foreach (var accessor in accessors)
+        {
+            yield return new EventSubscription<MonitorUpCheck>(
+                $"{accessor.ContextName} database connection",
+                (check, cancellationToken) => _options.CurrentValue.TestDbConnections
+                    ? accessor.TestConnectionAsync(check.Services, cancellationToken)
+                    : Task.CompletedTask);
+        }
+
+        foreach (var accessor in accessors.Where(a => a.UserType is not null))
+        {
+            yield return new EventSubscription<MonitorUpCheck>(
+                $"{accessor.ContextName} users query",
+                (check, cancellationToken) => _options.CurrentValue.TestQueryUsers
+                    ? accessor.QueryUsersAsync(check.Services, cancellationToken)
+                    : Task.CompletedTask);
+        }
+    }
+
+    private List<Type> FindDbContextTypes()
+    {
+        var found = new List<Type>();
+        foreach (var descriptor in _services)
+        {
+            var type = descriptor.ServiceType;
+            Type? context = null;
+            if (typeof(DbContext).IsAssignableFrom(type) && type != typeof(DbContext) && !type.IsGenericTypeDefinition)
+            {
+                context = type;
+            }
+            else if (type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(IDbContextFactory<>))
+            {
+                context = type.GetGenericArguments()[0];
+            }
+
+            if (context is not null && !found.Contains(context))
+            {
+                found.Add(context);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Returns the user entity type when <paramref name="contextType"/> is an Identity context, else null.</summary>
+    internal static Type? FindIdentityUserType(Type contextType)
+    {
+        for (var type = contextType; type is not null && type != typeof(DbContext); type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IdentityUserContext<,,,,>))
+            {
+                return type.GetGenericArguments()[0];
+            }
+        }
+
+        return null;
+    }
+}

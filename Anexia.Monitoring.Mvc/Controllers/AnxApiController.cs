@@ -1,0 +1,90 @@
+using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Anexia.Monitoring.Mvc.Controllers;
+
+/// <summary>
+/// The Anexia monitoring endpoints <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> (each also with a
+/// trailing slash). Protected by the access token alone: anonymous to ASP.NET Core authorization, so a host's
+/// fallback policy or global authorize filter does not lock the dashboards out. Added to a host by
+/// <c>AddAnxMonitoring</c>; not meant to be used directly.
+/// </summary>
+[AllowAnonymous]
+[Route("anxapi/v1")]
+[ApiExplorerSettings(IgnoreApi = true)]
+[ServiceFilter(typeof(AccessTokenFilter))]
+[ServiceFilter(typeof(AnxApiResponseHeaders))]
+public sealed class AnxApiController : ControllerBase
+{
+    /// <summary>
+    /// Lists the runtime and every package the application runs with its newest version and licences.
+    /// Not available yet: answers 501.
+    /// </summary>
+    /// <returns>The answer for the request's method.</returns>
+    [Route("modules")]
+    public IActionResult Modules()
+    {
+        if (!IsRead(out var other))
+        {
+            return other;
+        }
+
+        return PlainText(StatusCodes.Status501NotImplemented, "501 Not Implemented");
+    }
+
+    /// <summary>
+    /// Runs every <see cref="MonitorUpCheck"/> subscriber and answers <c>OK</c> (200), <c>WARNING:</c> lines
+    /// (200) or <c>WARNING:</c> and <c>ERROR:</c> lines (500) as text/plain.
+    /// </summary>
+    /// <returns>The answer for the request's method.</returns>
+    [Route("up")]
+    public async Task<IActionResult> Up()
+    {
+        if (!IsRead(out var other))
+        {
+            return other;
+        }
+
+        var aborted = HttpContext.RequestAborted;
+        try
+        {
+            var report = await HttpContext.RequestServices.GetRequiredService<UpCheckRunner>().RunAsync(aborted);
+            return PlainText(report.StatusCode, report.Body);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The caller went away; nobody reads this answer.
+            return new EmptyResult();
+        }
+    }
+
+    /// <summary>
+    /// True for GET and HEAD. Otherwise <paramref name="answer"/> is the CORS preflight answer for OPTIONS
+    /// or 405 for any other method.
+    /// </summary>
+    private bool IsRead(out IActionResult answer)
+    {
+        var method = Request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        {
+            answer = null!;
+            return true;
+        }
+
+        answer = HttpMethods.IsOptions(method)
+            ? PlainText(StatusCodes.Status200OK, string.Empty)
+            : PlainText(StatusCodes.Status405MethodNotAllowed, "405 Method Not Allowed");
+        return false;
+    }
+
+    private static ContentResult PlainText(int statusCode, string body) => new()
+    {
+        StatusCode = statusCode,
+        Content = body,
+        ContentType = AnxApiResponseHeaders.PlainTextContentType,
+    };
+}

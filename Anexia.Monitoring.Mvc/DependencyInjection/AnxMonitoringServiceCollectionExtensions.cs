@@ -1,0 +1,87 @@
+using Anexia.Monitoring.Mvc;
+using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the Anexia monitoring endpoints and their checks to a service collection.</summary>
+public static class AnxMonitoringServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the section <c>AnxMonitoring</c>
+    /// and the flat <c>ANX_MONITORING_*</c> keys of <paramref name="configuration"/>. Adds the controller as an
+    /// MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to call twice.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The configuration to read the settings from, usually <c>builder.Configuration</c>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddAnxMonitoring(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IConfigureOptions<AnxMonitoringOptions>>(new ConfigureAnxMonitoringOptions(configuration));
+        return services.AddAnxMonitoringCore();
+    }
+
+    /// <summary>
+    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings given in code. Adds the controller as
+    /// an MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to call twice.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Sets the options, such as <see cref="AnxMonitoringOptions.AccessToken"/>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddAnxMonitoring(this IServiceCollection services, Action<AnxMonitoringOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.Configure(configure);
+        return services.AddAnxMonitoringCore();
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TCheck"/> as an <c>up</c> check. It is resolved from a DI scope of its own
+    /// on every run and runs after the built-in checks, in registration order. Adding the same type twice
+    /// registers it once.
+    /// </summary>
+    /// <typeparam name="TCheck">The check; registered as a scoped service unless the host registered it already.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddMonitorUpCheck<TCheck>(this IServiceCollection services)
+        where TCheck : class, IMonitorUpCheckHandler
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddScoped<TCheck>();
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<MonitorUpCheckHandlerRegistration, MonitorUpCheckHandlerRegistration<TCheck>>());
+        return services;
+    }
+
+    private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)
+    {
+        var partManager = services.AddMvcCore().PartManager;
+        var assembly = typeof(AnxApiController).Assembly;
+        if (!partManager.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == assembly))
+        {
+            partManager.ApplicationParts.Add(new AssemblyPart(assembly));
+        }
+
+        services.AddOptions<AnxMonitoringOptions>().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AccessTokenFilter>();
+        services.TryAddSingleton<AnxApiResponseHeaders>();
+        services.TryAddSingleton<UpCheckRunner>();
+        services.TryAddSingleton<IEventAggregator, EventAggregator>();
+        services.TryAddSingleton(provider =>
+            new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
+        return services;
+    }
+}

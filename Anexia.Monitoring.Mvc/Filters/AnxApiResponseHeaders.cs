@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Filters;
+
+namespace Anexia.Monitoring.Mvc.Filters;
+
+/// <summary>
+/// Writes the headers of the wire contract on every answer of the monitoring endpoints, 401 and 405
+/// included (the Django app leaves them off its 401, which a browser-based dashboard then cannot read).
+/// As an always-run result filter it also sees results that authorization filters short-circuited.
+/// </summary>
+internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
+{
+    /// <summary>The content type of <c>up</c> and of every error answer, exactly as the Django app sends it.</summary>
+    public const string PlainTextContentType = "text/plain";
+
+    /// <summary>The one method the endpoints serve, as announced in <c>Allow</c>.</summary>
+    public const string AllowedMethods = "GET";
+
+    public void OnResultExecuting(ResultExecutingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Apply(context.HttpContext.Response);
+    }
+
+    public void OnResultExecuted(ResultExecutedContext context)
+    {
+    }
+
+    internal static void Apply(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.AccessControlAllowOrigin = "*";
+        headers.AccessControlAllowCredentials = "true";
+        headers.AccessControlAllowMethods = "GET, OPTIONS";
+        headers.Allow = AllowedMethods;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+
+namespace Anexia.Monitoring.Mvc.Up;
+
+/// <summary>
+/// The outcome of one run of every <c>up</c> check, turned into the wire format: <c>OK</c>, or the
+/// <c>WARNING:</c> lines followed by the <c>ERROR:</c> lines, each in subscription order, joined by <c>\n</c>.
+/// </summary>
+internal sealed class UpReport
+{
+    public UpReport(IReadOnlyList<UpCheckOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        HasErrors = outcomes.Any(o => o.Status == UpCheckStatus.Error);
+        Body = Format(outcomes);
+    }
+
+    /// <summary>Whether any check failed: the answer is then 500.</summary>
+    public bool HasErrors { get; }
+
+    /// <summary>The text/plain body.</summary>
+    public string Body { get; }
+
+    public int StatusCode => HasErrors ? 500 : 200;
+
+    private static string Format(IReadOnlyList<UpCheckOutcome> outcomes)
+    {
+        var body = new StringBuilder();
+        AppendLines(body, outcomes, UpCheckStatus.Warning, "WARNING: ");
+        AppendLines(body, outcomes, UpCheckStatus.Error, "ERROR: ");
+        return body.Length == 0 ? "OK" : body.ToString();
+    }
+
+    private static void AppendLines(StringBuilder body, IReadOnlyList<UpCheckOutcome> outcomes, UpCheckStatus status, string prefix)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Status != status)
+            {
+                continue;
+            }
+
+            if (body.Length > 0)
+            {
+                body.Append('\n');
+            }
+
+            body.Append(prefix).Append(ToSingleLine(outcome.Message));
+        }
+    }
+
+    /// <summary>
+    /// Keeps a message on its one line: every control character (line breaks, including the Unicode ones,
+    /// and tabs) becomes a space, so no check can forge an extra <c>OK</c> or <c>ERROR:</c> line.
+    /// A blank message is written as <c>-</c>.
+    /// </summary>
+    internal static string ToSingleLine(string? message)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            return "-";
+        }
+
+        var needsCleaning = false;
+        foreach (var c in message)
+        {
+            if (IsBreaking(c))
+            {
+                needsCleaning = true;
+                break;
+            }
+        }
+
+        if (!needsCleaning)
+        {
+            return message;
+        }
+
+        return string.Create(message.Length, message, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = IsBreaking(source[i]) ? ' ' : source[i];
+            }
+        });
+    }
+
+    private static bool IsBreaking(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+}

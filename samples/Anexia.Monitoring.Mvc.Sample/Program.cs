@@ -1,0 +1,52 @@
+using Anexia.Monitoring.Mvc;
+using Anexia.Monitoring.Mvc.Sample;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The application's own database: ASP.NET Core Identity on a SQLite file, created on start.
+builder.Services.AddDbContext<SampleDbContext>(options =>
+    options.UseSqlite(builder.Configuration.GetConnectionString("Default")));
+builder.Services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<SampleDbContext>();
+
+// The monitoring endpoints, with the token from appsettings.json (AnxMonitoring:AccessToken)
+// or the environment variable ANX_MONITORING_ACCESS_TOKEN.
+builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration);
+
+// A class-based custom check.
+builder.Services.AddMonitorUpCheck<DiskSpaceCheck>();
+
+var app = builder.Build();
+
+using (var scope = app.Services.CreateScope())
+{
+    await scope.ServiceProvider.GetRequiredService<SampleDbContext>().Database.EnsureCreatedAsync();
+}
+
+// A delegate check subscribed to the MonitorUpCheck event, like a Django receiver of monitor_up_check.
+app.Services.GetRequiredService<IEventAggregator>().Subscribe<MonitorUpCheck>("sample clock", (check, cancellationToken) =>
+    DateTimeOffset.UtcNow.Year < 2000
+        ? throw new MonitorUpWarningException("the system clock looks wrong")
+        : Task.CompletedTask);
+
+app.MapControllers();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var token = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>().Value.AccessToken;
+    var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+    foreach (var address in addresses)
+    {
+        Console.WriteLine($"Try: {address}/anxapi/v1/up?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
+        Console.WriteLine($"     {address}/anxapi/v1/modules?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
+        Console.WriteLine($"     {address}/anxapi/v1/up (no token: 401)");
+    }
+});
+
+await app.RunAsync();
+
+/// <summary>The sample's entry point, visible to the integration tests.</summary>
+public partial class Program;
