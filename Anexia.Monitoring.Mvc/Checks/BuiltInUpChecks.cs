@@ -72,12 +72,19 @@ internal sealed class BuiltInUpChecks
         return found;
     }
 
-    /// <summary>Returns the user entity type when <paramref name="contextType"/> is an Identity context, else null.</summary>
+    /// <summary>
+    /// Returns the user entity type when <paramref name="contextType"/> derives from Identity's
+    /// <c>IdentityUserContext</c>, else null. Matched by name and namespace rather than arity: .NET 10 added a
+    /// sixth type parameter (passkeys) beside the five-parameter form, and the users set is the first of either.
+    /// </summary>
     internal static Type? FindIdentityUserType(Type contextType)
     {
+        var identityNamespace = typeof(IdentityUserContext<,,,,>).Namespace;
         for (var type = contextType; type is not null && type != typeof(DbContext); type = type.BaseType)
         {
-            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IdentityUserContext<,,,,>))
+            if (type.IsConstructedGenericType
+                && type.Namespace == identityNamespace
+                && type.Name.StartsWith("IdentityUserContext`", StringComparison.Ordinal))
             {
                 return type.GetGenericArguments()[0];
             }

@@ -1,0 +1,17 @@
+using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+[TestFixture]
+public sealed class BuiltInUpChecksTests
+{
+    [Test]
+    public void FindIdentityUserType_ForIdentityContext_ReturnsUserType() =>
+        Assert.That(BuiltInUpChecks.FindIdentityUserType(typeof(TestIdentityContext)), Is.EqualTo(typeof(IdentityUser)));
+
+    [Test]
+    public void FindIdentityUserType_ForPlainContext_ReturnsNull() =>
+        Assert.That(BuiltInUpChecks.FindIdentityUserType(typeof(PlainContext)), Is.Null);
+}

@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Anexia.Monitoring.Mvc.Tests.Infrastructure;
+
+/// <summary>
+/// A real ASP.NET Core host on <see cref="TestServer"/>, set up as the README tells users:
+/// <c>AddControllers().AddAnxMonitoring(builder.Configuration)</c> and <c>MapControllers()</c>, by default with
+/// an ASP.NET Core Identity context on a SQLite file of its own. DI mistakes fail the build of the host
+/// (ValidateOnBuild, ValidateScopes).
+/// </summary>
+internal sealed class MonitoringTestHost : IAsyncDisposable
+{
+    public const string Token = "test-token-0123456789";
+
+    private readonly WebApplication _app;
+    private readonly string? _databasePath;
+
+    private MonitoringTestHost(WebApplication app, string? databasePath, CapturingLoggerProvider logs)
+    {
+        _app = app;
+        _databasePath = databasePath;
+        Logs = logs;
+        Client = app.GetTestClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public IEventAggregator Events => _app.Services.GetRequiredService<IEventAggregator>();
+
+    /// <summary>Starts a host.</summary>
+    /// <param name="settings">Configuration values; <c>AnxMonitoring:AccessToken</c> defaults to <see cref="Token"/>.</param>
+    /// <param name="withIdentityDatabase">Whether to register an Identity context on a fresh SQLite file.</param>
+    /// <param name="configureServices">More services, after the README's lines.</param>
+    /// <param name="configureApp">More app set-up, before <c>MapControllers</c>.</param>
+    /// <param name="addMonitoring">Replaces the README's <c>AddControllers().AddAnxMonitoring(...)</c> line.</param>
+    public static async Task<MonitoringTestHost> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        bool withIdentityDatabase = true,
+        Action<WebApplicationBuilder>? configureServices = null,
+        Action<WebApplication>? configureApp = null,
+        Action<WebApplicationBuilder>? addMonitoring = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
+        builder.WebHost.UseTestServer();
+        builder.Host.UseDefaultServiceProvider(options =>
+        {
+            options.ValidateOnBuild = true;
+            options.ValidateScopes = true;
+        });
+
+        var values = new Dictionary<string, string?> { ["AnxMonitoring:AccessToken"] = Token };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(values);
+
+        var logs = new CapturingLoggerProvider();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(logs);
+
+        string? databasePath = null;
+        if (withIdentityDatabase)
+        {
+            databasePath = Path.Combine(Path.GetTempPath(), $"anx-monitoring-test-{Guid.NewGuid():N}.db");
+            builder.Services.AddDbContext<TestIdentityContext>(options => options.UseSqlite($"Data Source={databasePath};Pooling=False"));
+            builder.Services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<TestIdentityContext>();
+        }
+
+        if (addMonitoring is null)
+        {
+            builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration);
+        }
+        else
+        {
+            addMonitoring(builder);
+        }
+
+        configureServices?.Invoke(builder);
+
+        var app = builder.Build();
+        if (withIdentityDatabase)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<TestIdentityContext>().Database.EnsureCreatedAsync();
+        }
+
+        configureApp?.Invoke(app);
+        app.MapControllers();
+        await app.StartAsync();
+        return new MonitoringTestHost(app, databasePath, logs);
+    }
+
+    public static string UpUrl(string? token = Token, bool trailingSlash = false) =>
+        "/anxapi/v1/up" + (trailingSlash ? "/" : string.Empty) + (token is null ? string.Empty : "?access_token=" + Uri.EscapeDataString(token));
+
+    public Task<HttpResponseMessage> GetUpAsync(string? token = Token, bool trailingSlash = false) =>
+        Client.GetAsync(UpUrl(token, trailingSlash));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_databasePath is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(_databasePath);
+        }
+    }
+}
