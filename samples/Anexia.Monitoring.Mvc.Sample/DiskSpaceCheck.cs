@@ -1,11 +1,11 @@
 namespace Anexia.Monitoring.Mvc.Sample;
 
 /// <summary>
-/// A class-based up check: warns when the disk holding the application has less than 1 GiB free.
+/// A class-based up check: warns when the disk holding the application has less than 100 MiB free.
 /// </summary>
 public sealed class DiskSpaceCheck(IWebHostEnvironment environment) : IMonitorUpCheckHandler
 {
-    private const long WarningThresholdBytes = 1L << 30;
+    private const long WarningThresholdBytes = 100L << 20;
 
     /// <inheritdoc />
     public Task CheckAsync(MonitorUpCheck check, CancellationToken cancellationToken)

@@ -1,0 +1,54 @@
+using System.Net;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary>The sample host exactly as the README's first command starts it, on its own SQLite file.</summary>
+[TestFixture]
+public sealed class SampleTests
+{
+    private const string SampleToken = "sample-token-change-me";
+
+    private string _databasePath = null!;
+    private WebApplicationFactory<Program> _factory = null!;
+
+    [OneTimeSetUp]
+    public void StartSample()
+    {
+        _databasePath = Path.Combine(Path.GetTempPath(), $"anx-sample-{Guid.NewGuid():N}.db");
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            b.UseSetting("ConnectionStrings:Default", $"Data Source={_databasePath};Pooling=False"));
+    }
+
+    [OneTimeTearDown]
+    public async Task StopSample()
+    {
+        await _factory.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(_databasePath);
+    }
+
+    [Test]
+    public async Task Up_WithTheTokenFromAppSettings_ReturnsOk()
+    {
+        using var client = _factory.CreateClient();
+
+        using var response = await client.GetAsync($"/anxapi/v1/up/?access_token={SampleToken}");
+
+        await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.OK, "OK");
+        Assert.That(File.Exists(_databasePath), Is.True, "the sample creates its database on start");
+    }
+
+    [Test]
+    public async Task Up_WithoutToken_Returns401()
+    {
+        using var client = _factory.CreateClient();
+
+        using var response = await client.GetAsync("/anxapi/v1/up");
+
+        await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.Unauthorized, "401 Unauthorized");
+    }
+}

@@ -1,0 +1,106 @@
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+[TestFixture]
+public sealed class UpCheckRunnerTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
+    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(params EventSubscription<MonitorUpCheck>[] subscriptions)
+    {
+        var events = new Mock<IEventAggregator>();
+        events.Setup(e => e.GetSubscriptions<MonitorUpCheck>()).Returns(subscriptions);
+        var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o =>
+            o.CurrentValue == new AnxMonitoringOptions { CheckTimeout = TimeSpan.FromSeconds(10) });
+        var time = new FakeTimeProvider();
+        var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
+        return (new UpCheckRunner(events.Object, scopes, options, time, NullLogger<UpCheckRunner>.Instance), time);
+    }
+
+    [Test]
+    public async Task Run_WhenCheckHangsPastTheLimit_ReportsTimedOutOnceTheClockPassesIt()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        var (runner, time) = Create(new EventSubscription<MonitorUpCheck>("hang", (_, _) =>
+        {
+            started.SetResult();
+            return never.Task;
+        }));
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await started.Task.WaitAsync(HangGuard);
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.That(run.IsCompleted, Is.False, "still within the limit");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var report = await run.WaitAsync(HangGuard);
+
+        Assert.That((report.StatusCode, report.Body), Is.EqualTo((500, "ERROR: hang timed out")));
+    }
+
+    [Test]
+    public async Task Run_ConcurrentCallers_ShareOneRunOfTheChecks()
+    {
+        var runs = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("counted", async (_, _) =>
+        {
+            Interlocked.Increment(ref runs);
+            await release.Task;
+        }));
+
+        var callers = Enumerable.Range(0, 20).Select(_ => runner.RunAsync(CancellationToken.None)).ToList();
+        release.SetResult();
+        var reports = await Task.WhenAll(callers).WaitAsync(HangGuard);
+
+        Assert.That(runs, Is.EqualTo(1));
+        Assert.That(reports.Distinct().Count(), Is.EqualTo(1));
+
+        await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+        Assert.That(runs, Is.EqualTo(2), "a request after the run ended starts a new one");
+    }
+
+    [Test]
+    public async Task Run_WhenOneCallerGivesUp_OthersStillGetTheReport()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("slow", (_, _) => release.Task));
+        using var impatient = new CancellationTokenSource();
+
+        var gaveUp = runner.RunAsync(impatient.Token);
+        var waits = runner.RunAsync(CancellationToken.None);
+        await impatient.CancelAsync();
+        release.SetResult();
+
+        Assert.That(async () => await gaveUp, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That((await waits.WaitAsync(HangGuard)).Body, Is.EqualTo("OK"));
+    }
+
+    [Test]
+    public async Task Run_OrderFollowsSubscriptionsNotCompletion()
+    {
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (runner, _) = Create(
+            new EventSubscription<MonitorUpCheck>("late", async (_, _) =>
+            {
+                await second.Task;
+                throw new InvalidOperationException("late");
+            }),
+            new EventSubscription<MonitorUpCheck>("early", (_, _) =>
+            {
+                second.SetResult();
+                throw new InvalidOperationException("early");
+            }));
+
+        var report = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+
+        Assert.That(report.Body, Is.EqualTo("ERROR: late\nERROR: early"));
+    }
+}
