@@ -3,8 +3,8 @@ namespace Anexia.Monitoring.Mvc;
 /// <summary>
 /// Settings of the Anexia monitoring endpoints. They bind from the configuration section
 /// <see cref="SectionName"/> and from the flat keys the other Anexia implementations use
-/// (<c>ANX_MONITORING_ACCESS_TOKEN</c>, <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>,
-/// <c>ANX_MONITORING_TEST_QUERY_USERS</c>, <c>ANX_MONITORING_CHECK_TIMEOUT</c>); a flat key that is set wins.
+/// (<c>ANX_MONITORING_ACCESS_TOKEN</c>, <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>, ...: each setting names its
+/// own); a flat key that is set wins.
 /// </summary>
 public sealed class AnxMonitoringOptions
 {
@@ -20,7 +20,27 @@ public sealed class AnxMonitoringOptions
     /// <summary>Default of <see cref="CheckTimeout"/> in seconds: 10.</summary>
     public const int DefaultCheckTimeoutSeconds = 10;
 
+    /// <summary>Default of <see cref="ModulesCacheLifetime"/> in minutes: 60.</summary>
+    public const int DefaultModulesCacheLifetimeMinutes = 60;
+
+    /// <summary>Default of <see cref="ModulesFailureCacheLifetime"/> in seconds: 120.</summary>
+    public const int DefaultModulesFailureCacheLifetimeSeconds = 120;
+
+    /// <summary>Default of <see cref="LookupConcurrency"/>: 16.</summary>
+    public const int DefaultLookupConcurrency = 16;
+
+    /// <summary>Default of <see cref="LookupTimeout"/> in seconds: 15.</summary>
+    public const int DefaultLookupTimeoutSeconds = 15;
+
+    /// <summary>Default of <see cref="ModulesDeadline"/> in seconds: 5.</summary>
+    public const int DefaultModulesDeadlineSeconds = 5;
+
     private TimeSpan _checkTimeout = TimeSpan.FromSeconds(DefaultCheckTimeoutSeconds);
+    private TimeSpan _modulesCacheLifetime = TimeSpan.FromMinutes(DefaultModulesCacheLifetimeMinutes);
+    private TimeSpan _modulesFailureCacheLifetime = TimeSpan.FromSeconds(DefaultModulesFailureCacheLifetimeSeconds);
+    private TimeSpan _lookupTimeout = TimeSpan.FromSeconds(DefaultLookupTimeoutSeconds);
+    private TimeSpan _modulesDeadline = TimeSpan.FromSeconds(DefaultModulesDeadlineSeconds);
+    private int _lookupConcurrency = DefaultLookupConcurrency;
 
     /// <summary>
     /// The token a caller must pass as the query parameter <c>access_token</c>. Default: none, and while
@@ -50,15 +70,95 @@ public sealed class AnxMonitoringOptions
     public TimeSpan CheckTimeout
     {
         get => _checkTimeout;
-        set
-        {
-            if (value <= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan || value.TotalMilliseconds > int.MaxValue)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value,
-                    "The check timeout must be positive and at most about 24 days.");
-            }
+        set => _checkTimeout = RequirePositive(value);
+    }
 
-            _checkTimeout = value;
+    /// <summary>
+    /// The package sources <c>modules</c> asks for newest versions and licences: NuGet v3 service index URLs or
+    /// local folders. Default: empty, which means the public NuGet feed. Flat key:
+    /// <c>ANX_MONITORING_PACKAGE_SOURCES</c> (separated by <c>;</c>).
+    /// </summary>
+    public IList<string> PackageSources { get; } = [];
+
+    /// <summary>
+    /// Whether the enabled sources of the machine's NuGet.Config (with their credentials and package source
+    /// mapping) are asked as well. Default: <see langword="false"/>. Flat key: <c>ANX_MONITORING_USE_NUGET_CONFIG</c>.
+    /// </summary>
+    public bool UseNuGetConfig { get; set; }
+
+    /// <summary>
+    /// Packages left out of <c>modules</c>: exact ids or patterns with <c>*</c> (<c>Microsoft.*</c>), compared
+    /// without regard to case. Default: empty. Flat key: <c>ANX_MONITORING_EXCLUDE_MODULES</c> (separated by <c>;</c>).
+    /// </summary>
+    public IList<string> ExcludeModules { get; } = [];
+
+    /// <summary>
+    /// How long a package's newest version and licences are kept before they are looked up again (in the
+    /// background, while the old data is still answered). Default: <see cref="DefaultModulesCacheLifetimeMinutes"/>
+    /// minutes. Flat key: <c>ANX_MONITORING_MODULES_CACHE_LIFETIME</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
+    public TimeSpan ModulesCacheLifetime
+    {
+        get => _modulesCacheLifetime;
+        set => _modulesCacheLifetime = RequirePositive(value);
+    }
+
+    /// <summary>
+    /// How long a failed lookup is remembered before the package is asked for again, so that a broken source is
+    /// not hammered. Default: <see cref="DefaultModulesFailureCacheLifetimeSeconds"/> seconds. Flat key:
+    /// <c>ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
+    public TimeSpan ModulesFailureCacheLifetime
+    {
+        get => _modulesFailureCacheLifetime;
+        set => _modulesFailureCacheLifetime = RequirePositive(value);
+    }
+
+    /// <summary>
+    /// How many package lookups may be in flight at once, across all requests. Default:
+    /// <see cref="DefaultLookupConcurrency"/>; between 1 and 256. Flat key: <c>ANX_MONITORING_LOOKUP_CONCURRENCY</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 256.</exception>
+    public int LookupConcurrency
+    {
+        get => _lookupConcurrency;
+        set => _lookupConcurrency = value is >= 1 and <= 256
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The lookup concurrency must be between 1 and 256.");
+    }
+
+    /// <summary>
+    /// How long one package's lookup may take, retries included, before it counts as failed. Default:
+    /// <see cref="DefaultLookupTimeoutSeconds"/> seconds. Flat key: <c>ANX_MONITORING_LOOKUP_TIMEOUT</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
+    public TimeSpan LookupTimeout
+    {
+        get => _lookupTimeout;
+        set => _lookupTimeout = RequirePositive(value);
+    }
+
+    /// <summary>
+    /// The longest a <c>modules</c> request waits for lookups; what is unresolved by then is answered as
+    /// <c>null</c> and filled in by a later request. Default: <see cref="DefaultModulesDeadlineSeconds"/> seconds.
+    /// Flat key: <c>ANX_MONITORING_MODULES_DEADLINE</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
+    public TimeSpan ModulesDeadline
+    {
+        get => _modulesDeadline;
+        set => _modulesDeadline = RequirePositive(value);
+    }
+
+    private static TimeSpan RequirePositive(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string setting = "")
+    {
+        if (value <= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(setting, value, $"{setting} must be positive and at most about 24 days.");
         }
+
+        return value;
     }
 }

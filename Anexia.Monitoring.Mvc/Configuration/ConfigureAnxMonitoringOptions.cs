@@ -16,6 +16,14 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string TestDbConnectionsKey = "ANX_MONITORING_TEST_DB_CONNECTIONS";
     public const string TestQueryUsersKey = "ANX_MONITORING_TEST_QUERY_USERS";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
+    public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
+    public const string UseNuGetConfigKey = "ANX_MONITORING_USE_NUGET_CONFIG";
+    public const string ExcludeModulesKey = "ANX_MONITORING_EXCLUDE_MODULES";
+    public const string ModulesCacheLifetimeKey = "ANX_MONITORING_MODULES_CACHE_LIFETIME";
+    public const string ModulesFailureCacheLifetimeKey = "ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME";
+    public const string LookupConcurrencyKey = "ANX_MONITORING_LOOKUP_CONCURRENCY";
+    public const string LookupTimeoutKey = "ANX_MONITORING_LOOKUP_TIMEOUT";
+    public const string ModulesDeadlineKey = "ANX_MONITORING_MODULES_DEADLINE";
 
     private readonly IConfiguration _configuration;
 
@@ -47,6 +55,61 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[CheckTimeoutKey] is { } timeout)
         {
             options.CheckTimeout = ParseTimeout(CheckTimeoutKey, timeout);
+        }
+
+        if (_configuration[PackageSourcesKey] is { } sources)
+        {
+            Replace(options.PackageSources, ParseList(sources));
+        }
+
+        if (_configuration[UseNuGetConfigKey] is { } useNuGetConfig)
+        {
+            options.UseNuGetConfig = ParseFlag(UseNuGetConfigKey, useNuGetConfig);
+        }
+
+        if (_configuration[ExcludeModulesKey] is { } exclude)
+        {
+            Replace(options.ExcludeModules, ParseList(exclude));
+        }
+
+        if (_configuration[ModulesCacheLifetimeKey] is { } lifetime)
+        {
+            options.ModulesCacheLifetime = ParseTimeout(ModulesCacheLifetimeKey, lifetime);
+        }
+
+        if (_configuration[ModulesFailureCacheLifetimeKey] is { } failureLifetime)
+        {
+            options.ModulesFailureCacheLifetime = ParseTimeout(ModulesFailureCacheLifetimeKey, failureLifetime);
+        }
+
+        if (_configuration[LookupConcurrencyKey] is { } concurrency)
+        {
+            options.LookupConcurrency = int.TryParse(concurrency.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= 256
+                ? parsed
+                : throw new InvalidOperationException($"The setting {LookupConcurrencyKey} must be a whole number from 1 to 256.");
+        }
+
+        if (_configuration[LookupTimeoutKey] is { } lookupTimeout)
+        {
+            options.LookupTimeout = ParseTimeout(LookupTimeoutKey, lookupTimeout);
+        }
+
+        if (_configuration[ModulesDeadlineKey] is { } deadline)
+        {
+            options.ModulesDeadline = ParseTimeout(ModulesDeadlineKey, deadline);
+        }
+    }
+
+    /// <summary>Reads a list written as one value, separated by <c>;</c> (as environment variables need it).</summary>
+    internal static List<string> ParseList(string value) =>
+        [.. value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static void Replace(IList<string> target, List<string> values)
+    {
+        target.Clear();
+        foreach (var value in values)
+        {
+            target.Add(value);
         }
     }
 

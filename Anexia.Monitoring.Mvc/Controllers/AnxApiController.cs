@@ -1,4 +1,5 @@
 using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -21,19 +22,28 @@ namespace Anexia.Monitoring.Mvc.Controllers;
 public sealed class AnxApiController : ControllerBase
 {
     /// <summary>
-    /// Lists the runtime and every package the application runs with its newest version and licences.
-    /// Not available yet: answers 501.
+    /// Lists the runtime and every package the application runs with its installed and newest versions and
+    /// their licences, as <c>application/json</c> with the contract's snake_case keys.
     /// </summary>
     /// <returns>The answer for the request's method.</returns>
     [Route("modules")]
-    public IActionResult Modules()
+    public async Task<IActionResult> Modules()
     {
         if (!IsRead(out var other))
         {
             return other;
         }
 
-        return PlainText(StatusCodes.Status501NotImplemented, "501 Not Implemented");
+        var aborted = HttpContext.RequestAborted;
+        try
+        {
+            var body = await HttpContext.RequestServices.GetRequiredService<ModulesCatalog>().GetReportAsync(aborted);
+            return new Utf8JsonBytesResult(body);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            return new EmptyResult();
+        }
     }
 
     /// <summary>

@@ -3,11 +3,14 @@ using Anexia.Monitoring.Mvc.Checks;
 using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Controllers;
 using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -82,6 +85,16 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton(provider =>
             new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
+        services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
+        services.TryAddSingleton<PackageRegistry>();
+        services.TryAddSingleton<ModulesCatalog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModulesWarmUp>());
+
+        // In `anxmonitormodules` runs, standard output carries the JSON alone: console logs go to standard error.
+        if (Environment.GetCommandLineArgs().Contains(AnxMonitoringHostExtensions.ModulesCommand, StringComparer.Ordinal))
+        {
+            services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
         return services;
     }
 }

@@ -46,7 +46,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     }
 });
 
-await app.RunAsync();
+await app.RunWithAnxMonitoringCommandsAsync(args);
 
 /// <summary>The sample's entry point, visible to the integration tests.</summary>
 public partial class Program;

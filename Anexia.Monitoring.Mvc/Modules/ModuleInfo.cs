@@ -1,0 +1,13 @@
+using NuGet.Versioning;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>What the package sources say about one installed package.</summary>
+/// <param name="NewestVersion">The newest version by the rules in docs/modules.md, or null when unknown.</param>
+/// <param name="InstalledLicences">The installed version's licences; empty when unknown.</param>
+/// <param name="NewestLicences">The newest version's licences; empty when unknown.</param>
+internal sealed record ModuleInfo(NuGetVersion? NewestVersion, IReadOnlyList<string> InstalledLicences, IReadOnlyList<string> NewestLicences)
+{
+    /// <summary>Nothing is known: no source knows the package, or every source failed.</summary>
+    public static ModuleInfo Unknown { get; } = new(null, [], []);
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>
+/// Writes the <c>modules</c> answer with the contract's snake_case keys, by hand and never through the host's
+/// JSON options or formatters, so a host's naming policy cannot change the wire format.
+/// </summary>
+internal static class ModulesJson
+{
+    public static byte[] Write(string frameworkInstalled, string? frameworkNewest, IReadOnlyList<(InstalledPackage Package, ModuleInfo? Info)> modules)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 + (modules.Count * 200));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("runtime");
+            json.WriteString("platform", "dotnet");
+            json.WriteString("platform_version", RuntimeVersions.Platform);
+            json.WriteString("framework", "aspnetcore");
+            json.WriteString("framework_installed_version", frameworkInstalled);
+            WriteNullable(json, "framework_newest_version", frameworkNewest);
+            json.WriteEndObject();
+
+            json.WriteStartArray("modules");
+            foreach (var (package, info) in modules)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", package.Name);
+                json.WriteString("installed_version", package.Version);
+                WriteList(json, "installed_version_licences", info?.InstalledLicences ?? []);
+                WriteNullable(json, "newest_version", info?.NewestVersion?.ToNormalizedString());
+                WriteList(json, "newest_version_licences", info?.NewestLicences ?? []);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    private static void WriteList(Utf8JsonWriter json, string name, IReadOnlyList<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,233 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NuGet.Common;
+using NuGet.Configuration;
+using NuGet.Packaging;
+using NuGet.Versioning;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>
+/// Answers, for one installed package, its newest version and the licences of both versions, from every
+/// configured package source (one <see cref="PackageSourceClient"/> each, for the process lifetime). The rules
+/// are those of docs/modules.md.
+/// </summary>
+internal sealed partial class PackageRegistry
+{
+    private readonly Lazy<SourceSet> _sources;
+    private readonly ILogger<PackageRegistry> _logger;
+    private readonly string? _localPackagesFolder;
+
+    public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger)
+        : this(options, logger, LocalPackagesFolder())
+    {
+    }
+
+    internal PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, string? localPackagesFolder)
+    {
+        _logger = logger;
+        _localPackagesFolder = localPackagesFolder;
+        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger));
+    }
+
+    /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
+    public async Task<ModuleInfo> LookupAsync(string id, string installedVersion, CancellationToken cancellationToken)
+    {
+        var clients = _sources.Value.For(id);
+        var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, cancellationToken)));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var failures = answers.Where(a => a.Error is not null).Select(a => a.Error!).ToList();
+        if (clients.Count > 0 && failures.Count == clients.Count)
+        {
+            throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
+        }
+
+        var entries = answers
+            .Where(a => a.Entries is not null)
+            .SelectMany(a => a.Entries!.Select(entry => (a.Client, Entry: entry)))
+            .ToList();
+        var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
+
+        var newest = Newest(entries.Select(e => e.Entry), installed);
+        var installedLicences = installed is null
+            ? []
+            : await LicencesAsync(id, installed, entries, allowLocalFolder: true, cancellationToken);
+        var newestLicences = newest is null
+            ? []
+            : await LicencesAsync(id, newest, entries, allowLocalFolder: false, cancellationToken);
+        return new ModuleInfo(newest, installedLicences, newestLicences);
+    }
+
+    /// <summary>
+    /// The highest listed stable version; prereleases count too when the installed version is one or when the
+    /// package has no listed stable version at all. Unlisted versions never count.
+    /// </summary>
+    internal static NuGetVersion? Newest(IEnumerable<PackageVersionEntry> entries, NuGetVersion? installed)
+    {
+        var listed = entries.Where(e => e.Listed).Select(e => e.Version).ToList();
+        var includePrerelease = installed?.IsPrerelease == true || !listed.Any(v => !v.IsPrerelease);
+        return listed.Where(v => includePrerelease || !v.IsPrerelease).DefaultIfEmpty().Max();
+    }
+
+    private async Task<IReadOnlyList<string>> LicencesAsync(
+        string id,
+        NuGetVersion version,
+        List<(PackageSourceClient Client, PackageVersionEntry Entry)> entries,
+        bool allowLocalFolder,
+        CancellationToken cancellationToken)
+    {
+        var matching = entries.Where(e => e.Entry.Version == version).ToList();
+        var declared = matching.Select(e => e.Entry.Licences).FirstOrDefault(l => l.Count > 0);
+        if (declared is not null)
+        {
+            return declared;
+        }
+
+        if (allowLocalFolder && LocalNuspecLicences(id, version) is { Count: > 0 } local)
+        {
+            return local;
+        }
+
+        foreach (var (client, _) in matching)
+        {
+            try
+            {
+                var fromNuspec = await client.GetNuspecLicencesAsync(id, version, cancellationToken);
+                if (fromNuspec.Count > 0)
+                {
+                    return fromNuspec;
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.NuspecFailed(_logger, id, version, client.Source.Source, ex.Message);
+            }
+        }
+
+        return [];
+    }
+
+    private IReadOnlyList<string>? LocalNuspecLicences(string id, NuGetVersion version)
+    {
+        if (_localPackagesFolder is null)
+        {
+            return null;
+        }
+
+        var lowerId = id.ToLowerInvariant();
+        var path = Path.Combine(_localPackagesFolder, lowerId, version.ToNormalizedString().ToLowerInvariant(), lowerId + ".nuspec");
+        try
+        {
+            return File.Exists(path) ? Licences.From(new NuspecReader(path)) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException or NuGet.Packaging.Core.PackagingException)
+        {
+            Log.LocalNuspecUnreadable(_logger, path, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<(PackageSourceClient Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error)> AskAsync(
+        PackageSourceClient client, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (client, await client.GetVersionsAsync(id, cancellationToken), null);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.SourceFailed(_logger, id, client.Source.Source, ex.Message);
+            return (client, null, ex);
+        }
+    }
+
+    /// <summary>The global packages folder of this machine, where restore left the installed packages; null if absent.</summary>
+    private static string? LocalPackagesFolder()
+    {
+        var folder = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (string.IsNullOrWhiteSpace(folder))
+        {
+            folder = Path.Combine(NuGetEnvironment.GetFolderPath(NuGetFolderPath.NuGetHome), "packages");
+        }
+
+        return Directory.Exists(folder) ? folder : null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 301, EventName = "PackageSourceFailed", Level = LogLevel.Debug,
+            Message = "Looking up {PackageId} on {PackageSource} failed: {Reason}")]
+        public static partial void SourceFailed(ILogger logger, string packageId, string packageSource, string reason);
+
+        [LoggerMessage(EventId = 302, EventName = "NuspecFailed", Level = LogLevel.Debug,
+            Message = "Reading the nuspec of {PackageId} {Version} from {PackageSource} failed: {Reason}")]
+        public static partial void NuspecFailed(ILogger logger, string packageId, NuGetVersion version, string packageSource, string reason);
+
+        [LoggerMessage(EventId = 303, EventName = "LocalNuspecUnreadable", Level = LogLevel.Debug,
+            Message = "The local nuspec {Path} cannot be read: {Reason}")]
+        public static partial void LocalNuspecUnreadable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 304, EventName = "NuGetConfigUnreadable", Level = LogLevel.Warning,
+            Message = "The machine's NuGet.Config cannot be read ({Reason}); only the configured package sources are used.")]
+        public static partial void NuGetConfigUnreadable(ILogger logger, string reason);
+    }
+
+    /// <summary>The sources to ask, built once, with the NuGet.Config's package source mapping where it is used.</summary>
+    private sealed class SourceSet
+    {
+        private readonly List<PackageSourceClient> _all;
+        private readonly PackageSourceMapping? _mapping;
+
+        private SourceSet(List<PackageSourceClient> all, PackageSourceMapping? mapping)
+        {
+            _all = all;
+            _mapping = mapping;
+        }
+
+        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger)
+        {
+            var sources = new List<PackageSource>();
+            foreach (var configured in options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl])
+            {
+                sources.Add(new PackageSource(configured));
+            }
+
+            PackageSourceMapping? mapping = null;
+            if (options.UseNuGetConfig)
+            {
+                try
+                {
+                    var settings = Settings.LoadDefaultSettings(root: AppContext.BaseDirectory);
+                    sources.AddRange(new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled));
+                    mapping = PackageSourceMapping.GetPackageSourceMapping(settings);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NuGetConfigurationException)
+                {
+                    NuGetConfigUnreadable(logger, ex.Message);
+                }
+            }
+
+            var distinct = sources
+                .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
+                .Select(g => new PackageSourceClient(g.First()))
+                .ToList();
+            return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
+        }
+
+        public List<PackageSourceClient> For(string id)
+        {
+            if (_mapping is null)
+            {
+                return _all;
+            }
+
+            var names = _mapping.GetConfiguredPackageSources(id);
+            return names.Count == 0 ? _all : _all.Where(c => names.Contains(c.Source.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        }
+
+        private static void NuGetConfigUnreadable(ILogger logger, string reason) => Log.NuGetConfigUnreadable(logger, reason);
+    }
+}
