@@ -20,7 +20,10 @@ public sealed class SampleTests
     {
         _databasePath = Path.Combine(Path.GetTempPath(), $"anx-sample-{Guid.NewGuid():N}.db");
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-            b.UseSetting("ConnectionStrings:Default", $"Data Source={_databasePath};Pooling=False"));
+        {
+            b.UseSetting("ConnectionStrings:Default", $"Data Source={_databasePath};Pooling=False");
+            b.UseSetting("AnxMonitoring:PackageSources:0", MonitoringTestHost.UnreachableSource);
+        });
     }
 
     [OneTimeTearDown]

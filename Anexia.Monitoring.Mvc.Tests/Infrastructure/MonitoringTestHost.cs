@@ -21,6 +21,9 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
 {
     public const string Token = "test-token-0123456789";
 
+    /// <summary>A package source on loopback where nothing listens: no test host ever asks the public feed.</summary>
+    public const string UnreachableSource = "http://127.0.0.1:9/v3/index.json";
+
     private readonly WebApplication _app;
     private readonly string? _databasePath;
 
@@ -61,7 +64,11 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
             options.ValidateScopes = true;
         });
 
-        var values = new Dictionary<string, string?> { ["AnxMonitoring:AccessToken"] = Token };
+        var values = new Dictionary<string, string?>
+        {
+            ["AnxMonitoring:AccessToken"] = Token,
+            ["AnxMonitoring:PackageSources:0"] = UnreachableSource,
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -109,6 +116,8 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
 
     public static string UpUrl(string? token = Token, bool trailingSlash = false) =>
         "/anxapi/v1/up" + (trailingSlash ? "/" : string.Empty) + (token is null ? string.Empty : "?access_token=" + Uri.EscapeDataString(token));
+
+    public Task<HttpResponseMessage> GetModulesAsync() => Client.GetAsync("/anxapi/v1/modules?access_token=" + Token);
 
     public Task<HttpResponseMessage> GetUpAsync(string? token = Token, bool trailingSlash = false) =>
         Client.GetAsync(UpUrl(token, trailingSlash));

@@ -17,7 +17,9 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// </summary>
 internal sealed class PackageSourceClient
 {
-    private const int MaxTries = 2;
+    // One try: NuGet's own retry loop (seconds of back-off per failing package) would decide how long a broken
+    // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
+    private const int MaxTries = 1;
 
     private readonly SourceRepository _repository;
     private readonly Lock _gate = new();
