@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Anexia.Monitoring.Mvc.Tests.Infrastructure;
 
 /// <summary>What the feed does to the requests it receives.</summary>
-internal enum FeedFault
+public enum FeedFault
 {
     None,
     Status500,

@@ -212,7 +212,7 @@ internal sealed partial class PackageRegistry
 
             var distinct = sources
                 .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
-                .Select(g => new PackageSourceClient(g.First()))
+                .Select(g => new PackageSourceClient(g.First(), options.LookupTimeout))
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }

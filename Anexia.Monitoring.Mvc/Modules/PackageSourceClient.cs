@@ -22,12 +22,16 @@ internal sealed class PackageSourceClient
     private const int MaxTries = 1;
 
     private readonly SourceRepository _repository;
+    private readonly TimeSpan _serviceIndexTimeout;
     private readonly Lock _gate = new();
     private Task<Endpoints>? _endpoints;
 
-    public PackageSourceClient(PackageSource source)
+    /// <param name="source">The source.</param>
+    /// <param name="serviceIndexTimeout">How long reading the service index may take (the lookup timeout).</param>
+    public PackageSourceClient(PackageSource source, TimeSpan serviceIndexTimeout)
     {
         Source = source;
+        _serviceIndexTimeout = serviceIndexTimeout;
         _repository = Repository.Factory.GetCoreV3(source);
     }
 
@@ -167,8 +171,8 @@ internal sealed class PackageSourceClient
 
     private async Task<Endpoints> LoadEndpointsAsync()
     {
-        // Bounded on its own: a hanging service index must not pin every later lookup.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // Bounded on its own (shared by every lookup waiting for it): a hanging service index must not pin later lookups.
+        using var timeout = new CancellationTokenSource(_serviceIndexTimeout);
         var http = (await _repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {Source.Source} cannot be reached over HTTP.");
         var json = await GetJsonAsync(http, Source.SourceUri, timeout.Token)

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary><c>anxmonitormodules</c>, run as a real process of the sample application.</summary>
+[TestFixture]
+public sealed class CommandLineTests
+{
+    private static string SampleDll()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testBin.Parent!.Name; // bin/<Configuration>/net10.0/
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Anexia.Monitoring.Mvc.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.That(root, Is.Not.Null, "the repository root is found above the test binaries");
+        return Path.Combine(root!.FullName, "samples", "Anexia.Monitoring.Mvc.Sample", "bin", configuration, testBin.Name, "Anexia.Monitoring.Mvc.Sample.dll");
+    }
+
+    [Test]
+    public async Task AnxMonitorModules_PrintsTheModulesJsonAndExitsWithoutServing()
+    {
+        await using var feed = await LocalNuGetFeed.StartAsync([new FeedPackage("Microsoft.EntityFrameworkCore.Sqlite", [new("99.0.0", LicenseExpression: "MIT")])]);
+        var database = Path.Combine(Path.GetTempPath(), $"anx-cli-{Guid.NewGuid():N}.db");
+        var dll = SampleDll();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "anxmonitormodules" },
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ANX_MONITORING_PACKAGE_SOURCES"] = feed.ServiceIndexUrl,
+                ["ConnectionStrings__Default"] = $"Data Source={database}",
+                ["Urls"] = "http://127.0.0.1:0",
+            },
+        };
+
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+
+            Assert.That(process.ExitCode, Is.Zero, await stderr);
+            using var json = JsonDocument.Parse(await stdout);
+            Assert.That(json.RootElement.GetProperty("runtime").GetProperty("platform").GetString(), Is.EqualTo("dotnet"));
+            var sqlite = json.RootElement.GetProperty("modules").EnumerateArray()
+                .Single(m => m.GetProperty("name").GetString() == "Microsoft.EntityFrameworkCore.Sqlite");
+            Assert.That(sqlite.GetProperty("newest_version").GetString(), Is.EqualTo("99.0.0"));
+            Assert.That(await stderr, Does.Contain("anxmonitormodules:"), "progress goes to standard error");
+            Assert.That(await stderr, Does.Not.Contain("Now listening"), "no HTTP server was started");
+        }
+        finally
+        {
+            File.Delete(database);
+        }
+    }
+}

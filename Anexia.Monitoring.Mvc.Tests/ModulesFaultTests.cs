@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary>
+/// A broken registry never breaks <c>modules</c>: the answer is 200, arrives by the deadline with nulls where data is
+/// missing, and the next success fills them in. Real clock, short limits.
+/// </summary>
+[TestFixture]
+public sealed class ModulesFaultTests
+{
+    private static readonly Dictionary<string, string?> ShortLimits = new()
+    {
+        ["AnxMonitoring:ModulesDeadline"] = "00:00:01",
+        ["AnxMonitoring:LookupTimeout"] = "00:00:01.500",
+        ["AnxMonitoring:ModulesFailureCacheLifetime"] = "00:00:00.300",
+        ["AnxMonitoring:ModulesCacheLifetime"] = "00:00:01",
+    };
+
+    // The deadline plus room for a slow machine: the point is that nobody waits for the registry.
+    private static readonly TimeSpan OnTime = TimeSpan.FromSeconds(6);
+
+    private static async Task<JsonElement> GetOnTimeAsync(MonitoringTestHost host)
+    {
+        var watch = Stopwatch.StartNew();
+        var root = await ModulesEndpointTests.ReadJsonAsync(await host.GetModulesAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.That(watch.Elapsed, Is.LessThan(OnTime), "the answer does not wait for a broken registry");
+        return root;
+    }
+
+    private static string? Newest(JsonElement root, string name) =>
+        ModulesEndpointTests.Module(root, name).GetProperty("newest_version").GetString();
+
+    private static async Task AssertFilledLaterAsync(MonitoringTestHost host)
+    {
+        string? newest = null;
+        await ModulesEndpointTests.WaitUntilAsync(() =>
+        {
+            newest = Newest(GetOnTimeAsync(host).GetAwaiter().GetResult(), "Fixture.Alpha");
+            return newest is not null;
+        });
+        Assert.That(newest, Is.EqualTo("1.1.0"));
+    }
+
+    [TestCase(FeedFault.Status500)]
+    [TestCase(FeedFault.Hang)]
+    [TestCase(FeedFault.ResetConnection)]
+    [TestCase(FeedFault.MalformedJson)]
+    public async Task Modules_WhenRegistryFails_Answers200WithNullsThenFillsIn(FeedFault fault)
+    {
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
+        feed.Fault = fault;
+        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, ShortLimits);
+
+        var broken = await GetOnTimeAsync(host);
+
+        Assert.That(Newest(broken, "Fixture.Alpha"), Is.Null);
+        Assert.That(ModulesEndpointTests.Module(broken, "Fixture.Alpha").GetProperty("installed_version").GetString(), Is.EqualTo("1.0.0"));
+        Assert.That(ModulesEndpointTests.Module(broken, "Fixture.Alpha").GetProperty("installed_version_licences").GetArrayLength(), Is.Zero);
+
+        feed.Fault = FeedFault.None;
+        await AssertFilledLaterAsync(host);
+    }
+
+    [Test]
+    public async Task Modules_WhenRegistryAnswers404ForOnePackage_OnlyThatOneIsNull()
+    {
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
+        feed.NotFound["Fixture.Alpha"] = true;
+        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, ShortLimits);
+
+        var root = await GetOnTimeAsync(host);
+
+        Assert.That(Newest(root, "Fixture.Alpha"), Is.Null);
+        Assert.That(Newest(root, "Fixture.Paged"), Is.EqualTo("3.0.0"));
+
+        feed.NotFound.Clear();
+        await AssertFilledLaterAsync(host);
+    }
+
+    [Test]
+    public async Task Modules_WhenRegistryIsUnreachable_Answers200WithNullsThenFillsInOnceItIsUp()
+    {
+        var port = LocalNuGetFeed.FreePort();
+        await using var host = await ModulesEndpointTests.StartHostAsync($"http://127.0.0.1:{port}/v3/index.json", ShortLimits);
+
+        var root = await GetOnTimeAsync(host);
+        Assert.That(Newest(root, "Fixture.Alpha"), Is.Null);
+        Assert.That(root.GetProperty("runtime").GetProperty("platform").GetString(), Is.EqualTo("dotnet"));
+
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed, port);
+        await AssertFilledLaterAsync(host);
+    }
+
+    [Test]
+    public async Task Modules_WhenRegistryIsSlowerThanTheDeadline_AnswersNullsAtTheDeadlineAndFillsInLater()
+    {
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
+        feed.Latency = TimeSpan.FromSeconds(2);
+        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        {
+            ["AnxMonitoring:ModulesDeadline"] = "00:00:00.500",
+            ["AnxMonitoring:LookupTimeout"] = "00:00:20",
+        });
+
+        var early = await GetOnTimeAsync(host);
+        Assert.That(Newest(early, "Fixture.Alpha"), Is.Null);
+
+        feed.Latency = TimeSpan.Zero;
+        await AssertFilledLaterAsync(host);
+    }
+
+    [Test]
+    public async Task Lookups_LeaveNoFilesInTheTempFolder()
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), "NuGetScratch");
+        var before = Directory.Exists(scratch) ? Directory.GetFiles(scratch, "*", SearchOption.AllDirectories).Length : 0;
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
+        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new() { ["AnxMonitoring:ModulesCacheLifetime"] = "00:00:00.050" });
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await host.GetModulesAsync()).Dispose();
+            await Task.Delay(100);
+        }
+
+        var after = Directory.Exists(scratch) ? Directory.GetFiles(scratch, "*", SearchOption.AllDirectories).Length : 0;
+        Assert.That(feed.RequestsTo("/v3/registration/"), Is.GreaterThan(Fixtures.Installed.Length), "several rounds of lookups ran");
+        Assert.That(after, Is.LessThanOrEqualTo(before));
+    }
+}

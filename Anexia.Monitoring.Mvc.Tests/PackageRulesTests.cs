@@ -1,0 +1,92 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using NuGet.Versioning;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+[TestFixture]
+public sealed class PackageRulesTests
+{
+    private static PackageVersionEntry Entry(string version, bool listed = true) => new(NuGetVersion.Parse(version), listed, []);
+
+    [TestCase("1.0.0", "2.0.0", new[] { "1.0.0", "2.0.0", "3.0.0-beta" })]
+    [TestCase("3.0.0-alpha", "3.0.0-beta", new[] { "1.0.0", "2.0.0", "3.0.0-beta" })]
+    [TestCase("1.0.0", "1.0.0-rc2", new[] { "1.0.0-rc1", "1.0.0-rc2" })]
+    [TestCase(null, "2.0.0", new[] { "1.0.0", "2.0.0", "3.0.0-beta" })]
+    public void Newest_FollowsTheStableAndPrereleaseRules(string? installed, string expected, string[] available)
+    {
+        var newest = PackageRegistry.Newest(available.Select(v => Entry(v)), installed is null ? null : NuGetVersion.Parse(installed));
+
+        Assert.That(newest?.ToNormalizedString(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Newest_NeverPicksAnUnlistedVersion()
+    {
+        var newest = PackageRegistry.Newest([Entry("1.0.0"), Entry("9.0.0", listed: false)], NuGetVersion.Parse("1.0.0"));
+
+        Assert.That(newest?.ToNormalizedString(), Is.EqualTo("1.0.0"));
+    }
+
+    [Test]
+    public void Newest_WithNothingListed_IsNull() =>
+        Assert.That(PackageRegistry.Newest([Entry("1.0.0", listed: false)], null), Is.Null);
+
+    [TestCase("MIT", "https://x.test/l", new[] { "MIT" })]
+    [TestCase(null, "https://x.test/l", new[] { "https://x.test/l" })]
+    [TestCase(" ", "https://aka.ms/deprecateLicenseUrl", new string[0])]
+    [TestCase(null, null, new string[0])]
+    public void Licences_PreferTheExpressionThenTheUrlAndNeverGuess(string? expression, string? url, string[] expected) =>
+        Assert.That(Licences.From(expression, url), Is.EqualTo(expected));
+
+    [Test]
+    public async Task Modules_FromALocalFolderSource_ReadsTheNupkgs()
+    {
+        var folder = Directory.CreateTempSubdirectory("anx-folder-feed-");
+        try
+        {
+            WriteNupkg(folder.FullName, "Fixture.Alpha", "1.0.0", "MIT");
+            WriteNupkg(folder.FullName, "Fixture.Alpha", "1.3.0", "Unlicense");
+            await using var host = await ModulesEndpointTests.StartHostAsync(folder.FullName, installed: [new("Fixture.Alpha", "1.0.0")]);
+
+            var alpha = ModulesEndpointTests.Module(await ModulesEndpointTests.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
+
+            Assert.That(alpha.GetProperty("newest_version").GetString(), Is.EqualTo("1.3.0"));
+            Assert.That(alpha.GetProperty("newest_version_licences").EnumerateArray().Select(l => l.GetString()), Is.EqualTo(new[] { "Unlicense" }));
+            Assert.That(alpha.GetProperty("installed_version_licences").EnumerateArray().Select(l => l.GetString()), Is.EqualTo(new[] { "MIT" }));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void DependencyContextSource_ListsPackagesButNotProjects()
+    {
+        var packages = new DependencyContextPackageSource().GetPackages();
+
+        Assert.That(packages, Is.Not.Null);
+        Assert.That(packages!.Select(p => p.Name), Does.Contain("NUnit").And.Contain("Moq"));
+        Assert.That(packages.Select(p => p.Name), Does.Not.Contain("Anexia.Monitoring.Mvc"), "the application's own projects are left out");
+    }
+
+    [Test]
+    public void DependencyContextSource_WithoutManifest_ReturnsNull() =>
+        Assert.That(new DependencyContextPackageSource(() => null).GetPackages(), Is.Null);
+
+    private static void WriteNupkg(string folder, string id, string version, string licence)
+    {
+        using var zip = ZipFile.Open(Path.Combine(folder, $"{id}.{version}.nupkg"), ZipArchiveMode.Create);
+        using var writer = new StreamWriter(zip.CreateEntry($"{id}.nuspec").Open());
+        writer.Write($"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+              <metadata><id>{id}</id><version>{version}</version><authors>a</authors><description>d</description>
+              <license type="expression">{licence}</license></metadata>
+            </package>
+            """);
+    }
+}
