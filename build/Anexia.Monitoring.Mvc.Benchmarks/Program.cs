@@ -1,0 +1,137 @@
+// The modules benchmark: 300 fixture packages on a loopback NuGet v3 feed that answers every request after
+// 50 ms. Measures the first answer against the ideal ceil(300 / concurrency) x 50 ms, the warm answer's median
+// time, its throughput against a static endpoint of the same size in the same run, the feed requests per package,
+// and the same figures for the serial twice-per-package approach of the older .NET package, as a baseline.
+// Loopback only; bounded in time; stops by itself.
+using System.Diagnostics;
+using System.Net;
+using Anexia.Monitoring.Mvc;
+using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+const int PackageCount = 300;
+const string Token = "bench-token";
+var latency = TimeSpan.FromMilliseconds(50);
+var throughputDuration = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 5);
+const int Clients = 16;
+
+var packages = Enumerable.Range(0, PackageCount)
+    .Select(i => new FeedPackage($"Bench.Package{i:D3}", [new("1.0.0", LicenseExpression: "MIT"), new("1.1.0", LicenseExpression: "MIT"), new("2.0.0", LicenseExpression: "Apache-2.0")]))
+    .ToArray();
+var installed = packages.Select(p => new InstalledPackage(p.Id, "1.0.0")).ToArray();
+
+await using var feed = await LocalNuGetFeed.StartAsync(packages);
+feed.Latency = latency;
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+builder.Services.AddControllers().AddAnxMonitoring(o =>
+{
+    o.AccessToken = Token;
+    o.PackageSources.Add(feed.ServiceIndexUrl);
+});
+builder.Services.AddSingleton<IInstalledPackageSource>(new BenchPackages(installed));
+var app = builder.Build();
+byte[] staticBody = [];
+app.MapGet("/static", () => Results.Bytes(staticBody, "application/json"));
+app.MapControllers();
+
+var concurrency = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>().Value.LookupConcurrency;
+var started = Stopwatch.StartNew();
+await app.StartAsync();
+var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl) };
+var modulesUrl = $"/anxapi/v1/modules?access_token={Token}";
+
+// 1. First answer (the start-up warm-up is already running; the request shares it).
+var first = Stopwatch.StartNew();
+var firstBody = await http.GetByteArrayAsync(modulesUrl);
+var firstTime = first.Elapsed;
+var ideal = TimeSpan.FromMilliseconds(Math.Ceiling(PackageCount / (double)concurrency) * latency.TotalMilliseconds);
+var registrationRequests = feed.RequestsTo("/v3/registration/");
+var unresolved = System.Text.Encoding.UTF8.GetString(firstBody).Split("\"newest_version\":null").Length - 1;
+
+// 2. Warm answer: median of sequential requests.
+var body = await http.GetByteArrayAsync(modulesUrl);
+staticBody = body;
+var samples = new List<double>();
+for (var i = 0; i < 2000; i++)
+{
+    var watch = Stopwatch.StartNew();
+    using var response = await http.GetAsync(modulesUrl);
+    await response.Content.ReadAsByteArrayAsync();
+    samples.Add(watch.Elapsed.TotalMilliseconds);
+}
+
+samples.Sort();
+var warmMedian = samples[samples.Count / 2];
+
+// 3. Throughput: the same clients against modules and against a static endpoint of the same size.
+var modulesRps = await ThroughputAsync(http, modulesUrl, Clients, throughputDuration);
+var staticRps = await ThroughputAsync(http, "/static", Clients, throughputDuration);
+var warmRequests = feed.RequestsTo("/v3/registration/") - registrationRequests;
+
+// 4. Baseline: every answer looks each package up serially, twice, with no cache.
+feed.ResetCounters();
+var baseline = Stopwatch.StartNew();
+using (var plain = new HttpClient())
+{
+    foreach (var package in packages)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            (await plain.GetAsync($"{feed.BaseUrl}/v3/registration/{package.Id.ToLowerInvariant()}/index.json")).Dispose();
+        }
+    }
+}
+
+var baselineTime = baseline.Elapsed;
+var baselineRequests = feed.RequestsTo("/v3/registration/");
+
+await app.StopAsync();
+
+Console.WriteLine($"modules benchmark: {PackageCount} packages, feed latency {latency.TotalMilliseconds} ms per request, lookup concurrency {concurrency}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"answer size: {body.Length} bytes");
+Console.WriteLine();
+Console.WriteLine($"{"",-34}{"this library",16}{"serial x2 baseline",22}");
+Console.WriteLine($"{"first answer",-34}{Ms(firstTime),16}{Ms(baselineTime),22}");
+Console.WriteLine($"{"  ideal ceil(300/c) x 50 ms",-34}{Ms(ideal),16}");
+Console.WriteLine($"{"  ratio to ideal (target <= 1.5)",-34}{firstTime / ideal,16:F2}");
+Console.WriteLine($"{"  unresolved in first answer",-34}{unresolved,16}");
+Console.WriteLine($"{"warm answer, median",-34}{warmMedian,13:F3} ms{Ms(baselineTime),22}");
+Console.WriteLine($"{"warm throughput",-34}{modulesRps,12:F0} r/s{1 / baselineTime.TotalSeconds,18:F3} r/s");
+Console.WriteLine($"{"static endpoint, same bytes",-34}{staticRps,12:F0} r/s");
+Console.WriteLine($"{"  ratio to static (target >= 0.5)",-34}{modulesRps / staticRps,16:F2}");
+Console.WriteLine($"{"registry requests per package",-34}{registrationRequests / (double)PackageCount,16:F2}{baselineRequests / (double)PackageCount,22:F2}");
+Console.WriteLine($"{"  more while warm",-34}{warmRequests,16}");
+Console.WriteLine();
+var met = firstTime / ideal <= 1.5 && warmMedian < 1 && modulesRps / staticRps >= 0.5 && unresolved == 0;
+Console.WriteLine(met ? "targets: met" : "targets: NOT met");
+return met ? 0 : 1;
+
+static string Ms(TimeSpan time) => $"{time.TotalMilliseconds:F0} ms";
+
+static async Task<double> ThroughputAsync(HttpClient http, string url, int clients, TimeSpan duration)
+{
+    var count = 0L;
+    var until = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (until.Elapsed < duration)
+        {
+            using var response = await http.GetAsync(url);
+            await response.Content.ReadAsByteArrayAsync();
+            Interlocked.Increment(ref count);
+        }
+    }));
+    return count / until.Elapsed.TotalSeconds;
+}
+
+/// <summary>The benchmark's stand-in for a deps.json with 300 packages.</summary>
+internal sealed class BenchPackages(IReadOnlyList<InstalledPackage> packages) : IInstalledPackageSource
+{
+    public IReadOnlyList<InstalledPackage>? GetPackages() => packages;
+}
