@@ -71,6 +71,7 @@ public sealed class PackageRulesTests
         Assert.That(packages, Is.Not.Null);
         Assert.That(packages!.Select(p => p.Name), Does.Contain("NUnit").And.Contain("Moq"));
         Assert.That(packages.Select(p => p.Name), Does.Not.Contain("Anexia.Monitoring.Mvc"), "the application's own projects are left out");
+        Assert.That(packages.Select(p => p.Name), Has.None.StartsWith("Microsoft.NETCore.App.Runtime."), "the shared framework is the runtime, not a module");
     }
 
     [Test]

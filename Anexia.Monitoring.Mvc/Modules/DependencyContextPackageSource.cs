@@ -1,9 +1,14 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyModel;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 
-/// <summary>Reads the installed packages from the application's deps.json through <see cref="DependencyContext"/>.</summary>
-internal sealed class DependencyContextPackageSource : IInstalledPackageSource
+/// <summary>
+/// Reads the installed packages from the application's deps.json through <see cref="DependencyContext"/>.
+/// The shared frameworks' own runtime packs (<c>Microsoft.NETCore.App.Runtime.linux-x64</c>, ...), which the
+/// default context merges in from the frameworks' deps files, are the runtime itself and are reported there.
+/// </summary>
+internal sealed partial class DependencyContextPackageSource : IInstalledPackageSource
 {
     private readonly Func<DependencyContext?> _load;
 
@@ -27,9 +32,13 @@ internal sealed class DependencyContextPackageSource : IInstalledPackageSource
 
         return context.RuntimeLibraries.Cast<Library>()
             .Concat(context.CompileLibraries)
-            .Where(library => string.Equals(library.Type, "package", StringComparison.OrdinalIgnoreCase))
+            .Where(library => string.Equals(library.Type, "package", StringComparison.OrdinalIgnoreCase)
+                && !FrameworkRuntimePack().IsMatch(library.Name))
             .GroupBy(library => library.Name, StringComparer.OrdinalIgnoreCase)
             .Select(group => new InstalledPackage(group.First().Name, group.First().Version))
             .ToList();
     }
+
+    [GeneratedRegex(@"^Microsoft\.[A-Za-z]+\.App\.Runtime\.", RegexOptions.CultureInvariant)]
+    private static partial Regex FrameworkRuntimePack();
 }
