@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Checks;
@@ -39,8 +40,21 @@ internal abstract class DbContextAccessor
                 var database = context.Database;
                 if (database.IsRelational())
                 {
+                    // Opening alone is not enough: a pooled connection is handed out without a round trip,
+                    // so a dead server would still look alive. One trivial query proves the server answers.
                     await database.OpenConnectionAsync(cancellationToken);
-                    await database.CloseConnectionAsync();
+                    try
+                    {
+                        await using var command = database.GetDbConnection().CreateCommand();
+                        command.CommandText = database.ProviderName?.Contains("Oracle", StringComparison.OrdinalIgnoreCase) == true
+                            ? "SELECT 1 FROM DUAL"
+                            : "SELECT 1";
+                        await command.ExecuteScalarAsync(cancellationToken);
+                    }
+                    finally
+                    {
+                        await database.CloseConnectionAsync();
+                    }
                 }
                 else if (!await database.CanConnectAsync(cancellationToken))
                 {
@@ -50,7 +64,7 @@ internal abstract class DbContextAccessor
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"{ContextName} database connection failed: {ex.Message}", ex);
+            throw new InvalidOperationException($"{ContextName} database connection failed: {Cause(ex).Message}", ex);
         }
     }
 
@@ -62,8 +76,26 @@ internal abstract class DbContextAccessor
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"{ContextName} users query failed: {ex.Message}", ex);
+            throw new InvalidOperationException($"{ContextName} users query failed: {Cause(ex).Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The exception that says what went wrong: EF Core's execution strategies wrap provider errors in
+    /// "likely due to a transient failure" or retry-limit exceptions, which name no cause.
+    /// </summary>
+    internal static Exception Cause(Exception exception)
+    {
+        var cause = exception;
+        while (cause.InnerException is { } inner
+            && (cause is RetryLimitExceededException
+                || (cause.GetType() == typeof(InvalidOperationException)
+                    && cause.Message.Contains("transient failure", StringComparison.OrdinalIgnoreCase))))
+        {
+            cause = inner;
+        }
+
+        return cause;
     }
 
     protected abstract Task WithContextAsync(IServiceProvider services, Func<DbContext, Task> action, CancellationToken cancellationToken);
