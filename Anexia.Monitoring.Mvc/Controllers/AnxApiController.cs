@@ -38,7 +38,7 @@ public sealed class AnxApiController : ControllerBase
         try
         {
             var body = await HttpContext.RequestServices.GetRequiredService<ModulesCatalog>().GetReportAsync(aborted);
-            return new Utf8JsonBytesResult(body);
+            return PreparedBodyResult.Json(body);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -63,7 +63,7 @@ public sealed class AnxApiController : ControllerBase
         try
         {
             var report = await HttpContext.RequestServices.GetRequiredService<UpCheckRunner>().RunAsync(aborted);
-            return PlainText(report.StatusCode, report.Body);
+            return PreparedBodyResult.PlainText(report.StatusCode, report.Body);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -85,16 +85,12 @@ public sealed class AnxApiController : ControllerBase
             return true;
         }
 
-        answer = HttpMethods.IsOptions(method)
-            ? PlainText(StatusCodes.Status200OK, string.Empty)
-            : PlainText(StatusCodes.Status405MethodNotAllowed, "405 Method Not Allowed");
+        answer = HttpMethods.IsOptions(method) ? Preflight : MethodNotAllowed;
         return false;
     }
 
-    private static ContentResult PlainText(int statusCode, string body) => new()
-    {
-        StatusCode = statusCode,
-        Content = body,
-        ContentType = AnxApiResponseHeaders.PlainTextContentType,
-    };
+    private static readonly PreparedBodyResult Preflight = PreparedBodyResult.PlainText(StatusCodes.Status200OK, string.Empty);
+
+    private static readonly PreparedBodyResult MethodNotAllowed =
+        PreparedBodyResult.PlainText(StatusCodes.Status405MethodNotAllowed, "405 Method Not Allowed");
 }

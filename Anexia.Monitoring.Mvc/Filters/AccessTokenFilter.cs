@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Anexia.Monitoring.Mvc.Controllers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -23,6 +24,8 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
     /// <summary>The body of every 401 answer, as the Django app writes it.</summary>
     public const string UnauthorizedBody = "401 Unauthorized";
+
+    private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
 
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly ILogger<AccessTokenFilter> _logger;
@@ -49,12 +52,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         }
 
         Log.Rejected(_logger, request.Path, rejection);
-        context.Result = new ContentResult
-        {
-            StatusCode = StatusCodes.Status401Unauthorized,
-            Content = UnauthorizedBody,
-            ContentType = AnxApiResponseHeaders.PlainTextContentType,
-        };
+        context.Result = Unauthorized;
     }
 
     /// <summary>Returns why the supplied values are refused, or null when they carry the configured token.</summary>

@@ -10,9 +10,6 @@ namespace Anexia.Monitoring.Mvc.Filters;
 /// </summary>
 internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
 {
-    /// <summary>The content type of <c>up</c> and of every error answer, exactly as the Django app sends it.</summary>
-    public const string PlainTextContentType = "text/plain";
-
     /// <summary>The one method the endpoints serve, as announced in <c>Allow</c>.</summary>
     public const string AllowedMethods = "GET";
 
