@@ -30,6 +30,27 @@ public sealed class ConfigurationTests
             Assert.That(options.TestDbConnections, Is.EqualTo(AnxMonitoringOptions.DefaultTestDbConnections).And.True);
             Assert.That(options.TestQueryUsers, Is.EqualTo(AnxMonitoringOptions.DefaultTestQueryUsers).And.True);
             Assert.That(options.CheckTimeout, Is.EqualTo(TimeSpan.FromSeconds(AnxMonitoringOptions.DefaultCheckTimeoutSeconds)));
+            Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.FromMilliseconds(AnxMonitoringOptions.DefaultUpCacheLifetimeMilliseconds)));
+        });
+    }
+
+    [TestCase("0", 0)]
+    [TestCase("2.5", 2500)]
+    [TestCase("00:00:00.250", 250)]
+    public void UpCacheLifetime_FlatKey_AcceptsZeroSecondsAndTimeSpans(string value, int expectedMilliseconds) =>
+        Assert.That(Bind(new() { ["ANX_MONITORING_UP_CACHE_LIFETIME"] = value }).UpCacheLifetime,
+            Is.EqualTo(TimeSpan.FromMilliseconds(expectedMilliseconds)));
+
+    [Test]
+    public void UpCacheLifetime_RejectsNegativeAndInfinite()
+    {
+        var options = new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.Zero };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.Zero));
+            Assert.Throws<ArgumentOutOfRangeException>(() => options.UpCacheLifetime = TimeSpan.FromSeconds(-1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => options.UpCacheLifetime = Timeout.InfiniteTimeSpan);
         });
     }
 
@@ -87,6 +108,8 @@ public sealed class ConfigurationTests
     [TestCase("ANX_MONITORING_TEST_QUERY_USERS", "")]
     [TestCase("ANX_MONITORING_CHECK_TIMEOUT", "-1")]
     [TestCase("ANX_MONITORING_CHECK_TIMEOUT", "soon")]
+    [TestCase("ANX_MONITORING_CHECK_TIMEOUT", "0")]
+    [TestCase("ANX_MONITORING_UP_CACHE_LIFETIME", "-0.5")]
     public void InvalidFlatKey_FailsAtStartupNamingTheKey(string key, string value)
     {
         var error = Assert.ThrowsAsync<InvalidOperationException>(() =>

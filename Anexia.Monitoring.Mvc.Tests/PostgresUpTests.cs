@@ -16,7 +16,13 @@ namespace Anexia.Monitoring.Mvc.Tests;
 public sealed class PostgresUpTests
 {
     private const int PoolSize = 10;
-    private static readonly Dictionary<string, string?> CheckTimeout = new() { ["AnxMonitoring:CheckTimeout"] = "00:00:03" };
+    // Every request that finds no run in flight runs the checks (no reuse of a finished run), so each call
+    // below sees the server as it is at that moment and the flood proves sharing of runs in flight alone.
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["AnxMonitoring:CheckTimeout"] = "00:00:03",
+        ["AnxMonitoring:UpCacheLifetime"] = "00:00:00",
+    };
 
     private PostgresServer _server = null!;
 
@@ -33,7 +39,7 @@ public sealed class PostgresUpTests
     }
 
     private Task<MonitoringTestHost> StartHostAsync(Action<IServiceCollection>? more = null) =>
-        MonitoringTestHost.StartAsync(CheckTimeout, withIdentityDatabase: false, configureServices: b =>
+        MonitoringTestHost.StartAsync(Settings, withIdentityDatabase: false, configureServices: b =>
         {
             // The driver's own connect timeout (15 s) is left at its default on purpose.
             b.Services.AddDbContext<PostgresIdentityContext>(o => o.UseNpgsql(_server.ConnectionString(PoolSize)));

@@ -12,12 +12,14 @@ public sealed class UpCheckRunnerTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
-    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(params EventSubscription<MonitorUpCheck>[] subscriptions)
+    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(params EventSubscription<MonitorUpCheck>[] subscriptions) =>
+        Create(new AnxMonitoringOptions { CheckTimeout = TimeSpan.FromSeconds(10) }, subscriptions);
+
+    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(AnxMonitoringOptions settings, params EventSubscription<MonitorUpCheck>[] subscriptions)
     {
         var events = new Mock<IEventAggregator>();
         events.Setup(e => e.GetSubscriptions<MonitorUpCheck>()).Returns(subscriptions);
-        var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o =>
-            o.CurrentValue == new AnxMonitoringOptions { CheckTimeout = TimeSpan.FromSeconds(10) });
+        var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o => o.CurrentValue == settings);
         var time = new FakeTimeProvider();
         var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
         return (new UpCheckRunner(events.Object, scopes, options, time, NullLogger<UpCheckRunner>.Instance), time);
@@ -62,9 +64,65 @@ public sealed class UpCheckRunnerTests
 
         Assert.That(runs, Is.EqualTo(1));
         Assert.That(reports.Distinct().Count(), Is.EqualTo(1));
+    }
 
-        await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
-        Assert.That(runs, Is.EqualTo(2), "a request after the run ended starts a new one");
+    [Test]
+    public async Task Run_AfterARunEnded_ReusesItsReportForTheCacheLifetimeThenRunsAgain()
+    {
+        var runs = 0;
+        var (runner, time) = Create(new EventSubscription<MonitorUpCheck>("counted", (_, _) =>
+        {
+            Interlocked.Increment(ref runs);
+            return Task.CompletedTask;
+        }));
+
+        var first = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        var reused = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+        Assert.That((runs, reused), Is.EqualTo((1, first)), "within the default lifetime of 1 s the report is reused");
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var fresh = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+        Assert.That((runs, fresh), Is.Not.EqualTo((1, first)));
+        Assert.That(runs, Is.EqualTo(2), "once the lifetime has passed the checks run again");
+    }
+
+    [Test]
+    public async Task Run_WithCacheLifetimeZero_RunsAgainForEveryRequestAfterARunEnded()
+    {
+        var runs = 0;
+        var (runner, _) = Create(
+            new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.Zero },
+            new EventSubscription<MonitorUpCheck>("counted", (_, _) =>
+            {
+                Interlocked.Increment(ref runs);
+                return Task.CompletedTask;
+            }));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+        }
+
+        Assert.That(runs, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Run_SwitchedOffSubscription_IsNotRunAndReportsNothing()
+    {
+        var runs = 0;
+        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("off", (_, _) =>
+        {
+            Interlocked.Increment(ref runs);
+            throw new InvalidOperationException("must not run");
+        })
+        {
+            IsSwitchedOn = () => false,
+        });
+
+        var report = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
+
+        Assert.That((runs, report.Body), Is.EqualTo((0, "OK")));
     }
 
     [Test]

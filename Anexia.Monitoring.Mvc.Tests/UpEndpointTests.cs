@@ -189,6 +189,27 @@ public sealed class UpEndpointTests
     }
 
     [Test]
+    public async Task Up_SequentialProbes_ShareOneRunWithinTheCacheLifetime()
+    {
+        var runs = 0;
+        await using var host = await MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["AnxMonitoring:UpCacheLifetime"] = "00:01:00" }, withIdentityDatabase: false);
+        host.Events.Subscribe<MonitorUpCheck>("counted", (_, _) =>
+        {
+            Interlocked.Increment(ref runs);
+            return Task.CompletedTask;
+        });
+
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await host.GetUpAsync(trailingSlash: i % 2 == 0);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(runs, Is.EqualTo(1), "50 probes one after another within the lifetime: the checks ran once");
+    }
+
+    [Test]
     public async Task Up_AfterUnsubscribing_NoLongerRunsTheCheck()
     {
         await using var host = await MonitoringTestHost.StartAsync();

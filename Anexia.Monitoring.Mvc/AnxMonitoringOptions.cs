@@ -20,6 +20,9 @@ public sealed class AnxMonitoringOptions
     /// <summary>Default of <see cref="CheckTimeout"/> in seconds: 10.</summary>
     public const int DefaultCheckTimeoutSeconds = 10;
 
+    /// <summary>Default of <see cref="UpCacheLifetime"/> in milliseconds: 1000.</summary>
+    public const int DefaultUpCacheLifetimeMilliseconds = 1000;
+
     /// <summary>Default of <see cref="ModulesCacheLifetime"/> in minutes: 60.</summary>
     public const int DefaultModulesCacheLifetimeMinutes = 60;
 
@@ -36,6 +39,7 @@ public sealed class AnxMonitoringOptions
     public const int DefaultModulesDeadlineSeconds = 5;
 
     private TimeSpan _checkTimeout = TimeSpan.FromSeconds(DefaultCheckTimeoutSeconds);
+    private TimeSpan _upCacheLifetime = TimeSpan.FromMilliseconds(DefaultUpCacheLifetimeMilliseconds);
     private TimeSpan _modulesCacheLifetime = TimeSpan.FromMinutes(DefaultModulesCacheLifetimeMinutes);
     private TimeSpan _modulesFailureCacheLifetime = TimeSpan.FromSeconds(DefaultModulesFailureCacheLifetimeSeconds);
     private TimeSpan _lookupTimeout = TimeSpan.FromSeconds(DefaultLookupTimeoutSeconds);
@@ -71,6 +75,20 @@ public sealed class AnxMonitoringOptions
     {
         get => _checkTimeout;
         set => _checkTimeout = RequirePositive(value);
+    }
+
+    /// <summary>
+    /// How long the answer of a finished run of the <c>up</c> checks is given to further requests before the checks
+    /// run again. Requests that arrive while a run is in flight always share it; this also bounds how often the
+    /// checks run (and so the load on the databases) when probes arrive one after another, however fast.
+    /// Default: <see cref="DefaultUpCacheLifetimeMilliseconds"/> ms. <see cref="TimeSpan.Zero"/>: a new run for every
+    /// request that finds none in flight. Flat key: <c>ANX_MONITORING_UP_CACHE_LIFETIME</c> (seconds, or a time span).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or infinite.</exception>
+    public TimeSpan UpCacheLifetime
+    {
+        get => _upCacheLifetime;
+        set => _upCacheLifetime = value == TimeSpan.Zero ? value : RequirePositive(value);
     }
 
     /// <summary>

@@ -21,4 +21,10 @@ public sealed class EventSubscription<TEvent>
 
     /// <summary>The subscriber.</summary>
     public Func<TEvent, CancellationToken, Task> Handler { get; }
+
+    /// <summary>
+    /// For the built-in checks: whether the subscriber is switched on by the current settings. A subscriber
+    /// switched off is not run at all (no scope, no thread) and reports nothing.
+    /// </summary>
+    internal Func<bool>? IsSwitchedOn { get; init; }
 }

@@ -32,18 +32,20 @@ internal sealed class BuiltInUpChecks
         {
             yield return new EventSubscription<MonitorUpCheck>(
                 $"{accessor.ContextName} database connection",
-                (check, cancellationToken) => _options.CurrentValue.TestDbConnections
-                    ? accessor.TestConnectionAsync(check.Services, cancellationToken)
-                    : Task.CompletedTask);
+                (check, cancellationToken) => accessor.TestConnectionAsync(check.Services, cancellationToken))
+            {
+                IsSwitchedOn = () => _options.CurrentValue.TestDbConnections,
+            };
         }
 
         foreach (var accessor in accessors.Where(a => a.UserType is not null))
         {
             yield return new EventSubscription<MonitorUpCheck>(
                 $"{accessor.ContextName} users query",
-                (check, cancellationToken) => _options.CurrentValue.TestQueryUsers
-                    ? accessor.QueryUsersAsync(check.Services, cancellationToken)
-                    : Task.CompletedTask);
+                (check, cancellationToken) => accessor.QueryUsersAsync(check.Services, cancellationToken))
+            {
+                IsSwitchedOn = () => _options.CurrentValue.TestQueryUsers,
+            };
         }
     }
 

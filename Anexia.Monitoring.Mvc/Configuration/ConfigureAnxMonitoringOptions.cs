@@ -16,6 +16,7 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string TestDbConnectionsKey = "ANX_MONITORING_TEST_DB_CONNECTIONS";
     public const string TestQueryUsersKey = "ANX_MONITORING_TEST_QUERY_USERS";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
+    public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
     public const string UseNuGetConfigKey = "ANX_MONITORING_USE_NUGET_CONFIG";
     public const string ExcludeModulesKey = "ANX_MONITORING_EXCLUDE_MODULES";
@@ -55,6 +56,11 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[CheckTimeoutKey] is { } timeout)
         {
             options.CheckTimeout = ParseTimeout(CheckTimeoutKey, timeout);
+        }
+
+        if (_configuration[UpCacheLifetimeKey] is { } upLifetime)
+        {
+            options.UpCacheLifetime = ParseTimeout(UpCacheLifetimeKey, upLifetime, allowZero: true);
         }
 
         if (_configuration[PackageSourcesKey] is { } sources)
@@ -122,20 +128,24 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
             $"The setting {key} must be true or false (also 1/0, yes/no, on/off); its value cannot be read as either."),
     };
 
-    /// <summary>Reads a time limit given in seconds (<c>5</c>, <c>2.5</c>) or as a time span (<c>00:00:05</c>).</summary>
-    internal static TimeSpan ParseTimeout(string key, string value)
+    /// <summary>
+    /// Reads a duration given in seconds (<c>5</c>, <c>2.5</c>) or as a time span (<c>00:00:05</c>); positive, or
+    /// also zero where <paramref name="allowZero"/> says so.
+    /// </summary>
+    internal static TimeSpan ParseTimeout(string key, string value, bool allowZero = false)
     {
         var text = value.Trim();
         TimeSpan timeout;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-            && double.IsFinite(seconds) && seconds > 0 && seconds <= int.MaxValue / 1000.0)
+            && double.IsFinite(seconds) && (seconds > 0 || (allowZero && seconds == 0)) && seconds <= int.MaxValue / 1000.0)
         {
             timeout = TimeSpan.FromSeconds(seconds);
         }
-        else if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out timeout) || timeout <= TimeSpan.Zero)
+        else if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out timeout) || timeout < TimeSpan.Zero || (timeout == TimeSpan.Zero && !allowZero))
         {
-            throw new InvalidOperationException(
-                $"The setting {key} must be a positive number of seconds or a time span such as 00:00:05.");
+            throw new InvalidOperationException(allowZero
+                ? $"The setting {key} must be zero or a positive number of seconds, or a time span such as 00:00:01."
+                : $"The setting {key} must be a positive number of seconds or a time span such as 00:00:05.");
         }
 
         return timeout;

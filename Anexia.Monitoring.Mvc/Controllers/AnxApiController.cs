@@ -17,8 +17,8 @@ namespace Anexia.Monitoring.Mvc.Controllers;
 [AllowAnonymous]
 [Route("anxapi/v1")]
 [ApiExplorerSettings(IgnoreApi = true)]
-[ServiceFilter(typeof(AccessTokenFilter))]
-[ServiceFilter(typeof(AnxApiResponseHeaders))]
+[ServiceFilter(typeof(AccessTokenFilter), IsReusable = true)]
+[ServiceFilter(typeof(AnxApiResponseHeaders), IsReusable = true)]
 public sealed class AnxApiController : ControllerBase
 {
     /// <summary>
@@ -63,7 +63,7 @@ public sealed class AnxApiController : ControllerBase
         try
         {
             var report = await HttpContext.RequestServices.GetRequiredService<UpCheckRunner>().RunAsync(aborted);
-            return PreparedBodyResult.PlainText(report.StatusCode, report.Body);
+            return PreparedBodyResult.PlainText(report.StatusCode, report.Utf8Body);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

@@ -36,6 +36,9 @@ internal sealed class PreparedBodyResult : IActionResult
     /// <summary>A text/plain answer.</summary>
     public static PreparedBodyResult PlainText(int statusCode, string text) => new(statusCode, PlainTextContentType, Utf8.GetBytes(text));
 
+    /// <summary>A text/plain answer from UTF-8 bytes prepared once.</summary>
+    public static PreparedBodyResult PlainText(int statusCode, ReadOnlyMemory<byte> utf8Text) => new(statusCode, PlainTextContentType, utf8Text);
+
     public Task ExecuteResultAsync(ActionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Anexia.Monitoring.Mvc.Controllers;
@@ -28,6 +29,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
 
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private ExpectedToken? _expected;
     private readonly ILogger<AccessTokenFilter> _logger;
 
     public AccessTokenFilter(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<AccessTokenFilter> logger)
@@ -56,7 +58,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     }
 
     /// <summary>Returns why the supplied values are refused, or null when they carry the configured token.</summary>
-    internal static string? Check(string? configuredToken, StringValues supplied)
+    internal string? Check(string? configuredToken, StringValues supplied)
     {
         if (string.IsNullOrWhiteSpace(configuredToken))
         {
@@ -85,14 +87,49 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         return FixedTimeEquals(configuredToken, candidate) ? null : "the access token does not match";
     }
 
-    private static bool FixedTimeEquals(string expected, string actual)
+    private bool FixedTimeEquals(string expected, string actual)
     {
-        Span<byte> expectedHash = stackalloc byte[SHA256.HashSizeInBytes];
+        // The configured token's hash is kept until the configuration gives another token string.
+        var known = _expected;
+        if (known is null || !ReferenceEquals(known.Token, expected))
+        {
+            known = new ExpectedToken(expected, Hash(expected));
+            _expected = known;
+        }
+
         Span<byte> actualHash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(expected), expectedHash);
-        SHA256.HashData(Encoding.UTF8.GetBytes(actual), actualHash);
-        return CryptographicOperations.FixedTimeEquals(expectedHash, actualHash);
+        Hash(actual, actualHash);
+        return CryptographicOperations.FixedTimeEquals(known.Hash, actualHash);
     }
+
+    private static byte[] Hash(string value)
+    {
+        var hash = new byte[SHA256.HashSizeInBytes];
+        Hash(value, hash);
+        return hash;
+    }
+
+    private static void Hash(string value, Span<byte> destination)
+    {
+        const int StackLimit = 512;
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
+        byte[]? rented = null;
+        var buffer = maxBytes <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(value, buffer);
+            SHA256.HashData(buffer[..length], destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
+
+    private sealed record ExpectedToken(string Token, byte[] Hash);
 
     private static partial class Log
     {

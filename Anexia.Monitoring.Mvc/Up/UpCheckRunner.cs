@@ -7,8 +7,8 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// <summary>
 /// Runs every <see cref="MonitorUpCheck"/> subscriber concurrently, each in a DI scope of its own and under
 /// <see cref="AnxMonitoringOptions.CheckTimeout"/>, and collects what each reported in subscription order.
-/// Requests that arrive while a run is in flight share it, so a flood of probes cannot multiply the load on
-/// the databases.
+/// Requests that arrive while a run is in flight share it, and a finished run answers further requests for
+/// <see cref="AnxMonitoringOptions.UpCacheLifetime"/>, so a flood of probes cannot multiply the load on the databases.
 /// </summary>
 internal sealed partial class UpCheckRunner
 {
@@ -19,6 +19,7 @@ internal sealed partial class UpCheckRunner
     private readonly ILogger<UpCheckRunner> _logger;
     private readonly Lock _gate = new();
     private Task<UpReport>? _inFlight;
+    private FinishedRun? _lastRun;
 
     public UpCheckRunner(
         IEventAggregator events,
@@ -35,50 +36,77 @@ internal sealed partial class UpCheckRunner
     }
 
     /// <summary>
-    /// Returns the report of the run in flight, or of a new run. The run itself is bounded by the check time
-    /// limit and is not cancelled when one waiting request goes away; <paramref name="cancellationToken"/>
-    /// only stops this caller's wait.
+    /// Returns the report of a run that ended within the cache lifetime, of the run in flight, or of a new run.
+    /// The run itself is bounded by the check time limit and is not cancelled when one waiting request goes
+    /// away; <paramref name="cancellationToken"/> only stops this caller's wait.
     /// </summary>
     public Task<UpReport> RunAsync(CancellationToken cancellationToken)
     {
-        Task<UpReport> run;
-        lock (_gate)
+        var lifetime = _options.CurrentValue.UpCacheLifetime;
+        if (lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
         {
-            if (_inFlight is null || _inFlight.IsCompleted)
-            {
-                _inFlight = RunAllAsync();
-            }
-
-            run = _inFlight;
+            return last.Report;
         }
 
-        return run.WaitAsync(cancellationToken);
+        TaskCompletionSource<UpReport> started;
+        lock (_gate)
+        {
+            if (_inFlight is { IsCompleted: false } running)
+            {
+                return running.WaitAsync(cancellationToken);
+            }
+
+            started = new TaskCompletionSource<UpReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inFlight = started.Task;
+        }
+
+        // Started outside the lock; the checks themselves run on the thread pool, so this caller only queues them.
+        _ = CompleteAsync(started);
+        return started.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task CompleteAsync(TaskCompletionSource<UpReport> run)
+    {
+        try
+        {
+            var report = await RunAllAsync();
+            Volatile.Write(ref _lastRun, new FinishedRun(Task.FromResult(report), _timeProvider.GetTimestamp()));
+            run.SetResult(report);
+        }
+        catch (Exception ex)
+        {
+            // Not expected: every check's failure is already an outcome. Never leave the sharing requests waiting.
+            run.SetException(ex);
+        }
     }
 
     private async Task<UpReport> RunAllAsync()
     {
-        // Leave the caller's lock before any check starts.
-        await Task.Yield();
-
         var subscriptions = _events.GetSubscriptions<MonitorUpCheck>();
         var timeout = _options.CurrentValue.CheckTimeout;
+
+        // Every check starts now and has the same limit: one timer for the whole run.
+        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
         var runs = new Task<UpCheckOutcome>[subscriptions.Count];
         for (var i = 0; i < runs.Length; i++)
         {
-            runs[i] = RunOneAsync(subscriptions[i], timeout);
+            var subscription = subscriptions[i];
+            runs[i] = subscription.IsSwitchedOn is { } isSwitchedOn && !isSwitchedOn()
+                ? Task.FromResult(UpCheckOutcome.Ok)
+                : RunOneAsync(subscription, timeout, timeoutSource);
         }
 
         return new UpReport(await Task.WhenAll(runs));
     }
 
-    private async Task<UpCheckOutcome> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout)
+    private async Task<UpCheckOutcome> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout, CancellationTokenSource timeoutSource)
     {
-        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
         var scope = _scopeFactory.CreateAsyncScope();
         var check = new MonitorUpCheck(scope.ServiceProvider);
 
         // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
-        var work = Task.Run(() => subscription.Handler(check, timeoutSource.Token), CancellationToken.None);
+        var token = timeoutSource.Token;
+        var work = Task.Run(() => subscription.Handler(check, token), CancellationToken.None);
         try
         {
             await work.WaitAsync(timeoutSource.Token);
@@ -121,6 +149,8 @@ internal sealed partial class UpCheckRunner
             }
         }
     }
+
+    private sealed record FinishedRun(Task<UpReport> Report, long EndedAt);
 
     private static partial class Log
     {

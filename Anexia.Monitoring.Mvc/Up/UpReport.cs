@@ -13,6 +13,7 @@ internal sealed class UpReport
         ArgumentNullException.ThrowIfNull(outcomes);
         HasErrors = outcomes.Any(o => o.Status == UpCheckStatus.Error);
         Body = Format(outcomes);
+        Utf8Body = Encoding.UTF8.GetBytes(Body);
     }
 
     /// <summary>Whether any check failed: the answer is then 500.</summary>
@@ -20,6 +21,9 @@ internal sealed class UpReport
 
     /// <summary>The text/plain body.</summary>
     public string Body { get; }
+
+    /// <summary>The body as UTF-8, made once per run and written as it is to every request sharing the run.</summary>
+    public ReadOnlyMemory<byte> Utf8Body { get; }
 
     public int StatusCode => HasErrors ? 500 : 200;
 
