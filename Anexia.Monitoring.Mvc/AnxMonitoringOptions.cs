@@ -47,11 +47,19 @@ public sealed class AnxMonitoringOptions
     private int _lookupConcurrency = DefaultLookupConcurrency;
 
     /// <summary>
-    /// The token a caller must pass as the query parameter <c>access_token</c>. Default: none, and while
-    /// none is set (or it is blank) both endpoints answer 401 and a warning is logged at start-up.
+    /// The token a caller must pass, as the query parameter <c>access_token</c> or as the header
+    /// <c>Authorization: Bearer &lt;token&gt;</c>. Default: none, and while neither this nor
+    /// <see cref="AccessTokens"/> holds a token, both endpoints answer 401 and a warning is logged at start-up.
     /// Flat key: <c>ANX_MONITORING_ACCESS_TOKEN</c>.
     /// </summary>
     public string? AccessToken { get; set; }
+
+    /// <summary>
+    /// Further accepted tokens besides <see cref="AccessToken"/>, so that a token can be rotated without downtime:
+    /// add the new one, move the dashboards over, remove the old one. Blank entries are ignored. Default: empty.
+    /// Flat key: <c>ANX_MONITORING_ACCESS_TOKENS</c> (separated by <c>;</c>).
+    /// </summary>
+    public IList<string> AccessTokens { get; } = [];
 
     /// <summary>
     /// Whether <c>up</c> checks that every registered <c>DbContext</c> can open its connection.

@@ -3,7 +3,7 @@ namespace Anexia.Monitoring.Mvc.Tests.Infrastructure;
 /// <summary>Assertions of the wire contract's fixed parts.</summary>
 internal static class ContractAssert
 {
-    /// <summary>The CORS and Allow headers every answer carries, 401 and 405 included.</summary>
+    /// <summary>The CORS, Allow and Cache-Control headers every answer carries, 401 and 405 included.</summary>
     public static void HasContractHeaders(HttpResponseMessage response)
     {
         Assert.Multiple(() =>
@@ -12,6 +12,8 @@ internal static class ContractAssert
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Credentials"), Is.EqualTo(new[] { "true" }));
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Methods"), Is.EqualTo(new[] { "GET, OPTIONS" }));
             Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "GET" }));
+            Assert.That(response.Headers.GetValues("Access-Control-Allow-Headers"), Is.EqualTo(new[] { "Authorization" }));
+            Assert.That(response.Headers.CacheControl?.NoStore, Is.True, "Cache-Control: no-store");
         });
     }
 

@@ -18,7 +18,8 @@ internal sealed partial class AnxMonitoringStartupWarning : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(_options.CurrentValue.AccessToken))
+        var options = _options.CurrentValue;
+        if (string.IsNullOrWhiteSpace(options.AccessToken) && options.AccessTokens.All(string.IsNullOrWhiteSpace))
         {
             Log.NoAccessToken(_logger);
         }
@@ -31,7 +32,7 @@ internal sealed partial class AnxMonitoringStartupWarning : IHostedService
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, EventName = "NoAccessToken", Level = LogLevel.Warning,
-            Message = "No Anexia monitoring access token is configured (AnxMonitoring:AccessToken or ANX_MONITORING_ACCESS_TOKEN): "
+            Message = "No Anexia monitoring access token is configured (AnxMonitoring:AccessToken, AnxMonitoring:AccessTokens or ANX_MONITORING_ACCESS_TOKEN): "
                 + "/anxapi/v1/modules and /anxapi/v1/up will answer 401 to every request.")]
         public static partial void NoAccessToken(ILogger logger);
     }

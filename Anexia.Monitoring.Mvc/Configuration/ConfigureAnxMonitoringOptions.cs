@@ -13,6 +13,7 @@ namespace Anexia.Monitoring.Mvc.Configuration;
 internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonitoringOptions>
 {
     public const string AccessTokenKey = "ANX_MONITORING_ACCESS_TOKEN";
+    public const string AccessTokensKey = "ANX_MONITORING_ACCESS_TOKENS";
     public const string TestDbConnectionsKey = "ANX_MONITORING_TEST_DB_CONNECTIONS";
     public const string TestQueryUsersKey = "ANX_MONITORING_TEST_QUERY_USERS";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
@@ -41,6 +42,11 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[AccessTokenKey] is { } token)
         {
             options.AccessToken = token;
+        }
+
+        if (_configuration[AccessTokensKey] is { } tokens)
+        {
+            Replace(options.AccessTokens, ParseList(tokens));
         }
 
         if (_configuration[TestDbConnectionsKey] is { } testDb)

@@ -12,11 +12,14 @@ using Microsoft.Extensions.Primitives;
 namespace Anexia.Monitoring.Mvc.Filters;
 
 /// <summary>
-/// Guards the reads (GET and HEAD) of <see cref="Controllers.AnxApiController"/> with the query parameter
-/// <c>access_token</c>. Answers <c>401 Unauthorized</c> (text/plain) when no token is configured, or the
-/// parameter is missing, empty, repeated with different values, or wrong. The comparison takes the same time
-/// whatever the supplied value (both sides are hashed to SHA-256 first, so not even the length leaks).
-/// OPTIONS and the methods the endpoints refuse with 405 carry no data and need no token.
+/// Guards the reads (GET and HEAD) of <see cref="Controllers.AnxApiController"/> with an access token, given as
+/// the query parameter <c>access_token</c> or as <c>Authorization: Bearer &lt;token&gt;</c> (which keeps it out of
+/// access logs). Answers <c>401 Unauthorized</c> (text/plain) when no token is configured, or the token is
+/// missing, empty, given more than once with different values, or wrong. Every accepted token
+/// (<see cref="AnxMonitoringOptions.AccessToken"/> and <see cref="AnxMonitoringOptions.AccessTokens"/>) is compared,
+/// each in the same time whatever the supplied value (both sides are hashed to SHA-256 first, so not even the
+/// length leaks), and none is skipped after a match. OPTIONS and the methods the endpoints refuse with 405 carry
+/// no data and need no token.
 /// </summary>
 internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 {
@@ -26,11 +29,13 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     /// <summary>The body of every 401 answer, as the Django app writes it.</summary>
     public const string UnauthorizedBody = "401 Unauthorized";
 
+    private const string BearerPrefix = "Bearer ";
+
     private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
 
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
-    private ExpectedToken? _expected;
     private readonly ILogger<AccessTokenFilter> _logger;
+    private AcceptedTokens? _accepted;
 
     public AccessTokenFilter(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<AccessTokenFilter> logger)
     {
@@ -47,7 +52,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
             return;
         }
 
-        var rejection = Check(_options.CurrentValue.AccessToken, request.Query[QueryParameter]);
+        var rejection = Check(_options.CurrentValue, request.Query[QueryParameter], request.Headers.Authorization);
         if (rejection is null)
         {
             return;
@@ -57,49 +62,100 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         context.Result = Unauthorized;
     }
 
-    /// <summary>Returns why the supplied values are refused, or null when they carry the configured token.</summary>
-    internal string? Check(string? configuredToken, StringValues supplied)
+    /// <summary>
+    /// Returns why the supplied query values and <c>Authorization</c> headers are refused, or null when they carry
+    /// an accepted token. An <c>Authorization</c> header of another scheme (a proxy's Basic credentials) is ignored.
+    /// </summary>
+    internal string? Check(AnxMonitoringOptions options, StringValues queryValues, StringValues authorization)
     {
-        if (string.IsNullOrWhiteSpace(configuredToken))
+        var accepted = Accepted(options);
+        if (accepted.Hashes.Length == 0)
         {
             return "no access token is configured";
         }
 
-        if (supplied.Count == 0)
+        string? candidate = null;
+        foreach (var value in queryValues)
         {
-            return "the access_token parameter is missing";
-        }
-
-        var candidate = supplied[0];
-        if (string.IsNullOrEmpty(candidate))
-        {
-            return "the access_token parameter is empty";
-        }
-
-        for (var i = 1; i < supplied.Count; i++)
-        {
-            if (!string.Equals(supplied[i], candidate, StringComparison.Ordinal))
+            if (string.IsNullOrEmpty(value))
             {
-                return "the access_token parameter is repeated with different values";
+                return "the access_token parameter is empty";
+            }
+
+            if (!Agrees(ref candidate, value))
+            {
+                return "the access token is given more than once with different values";
             }
         }
 
-        return FixedTimeEquals(configuredToken, candidate) ? null : "the access token does not match";
-    }
-
-    private bool FixedTimeEquals(string expected, string actual)
-    {
-        // The configured token's hash is kept until the configuration gives another token string.
-        var known = _expected;
-        if (known is null || !ReferenceEquals(known.Token, expected))
+        foreach (var header in authorization)
         {
-            known = new ExpectedToken(expected, Hash(expected));
-            _expected = known;
+            if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var bearer = header[BearerPrefix.Length..].Trim();
+            if (bearer.Length == 0)
+            {
+                return "the Bearer token is empty";
+            }
+
+            if (!Agrees(ref candidate, bearer))
+            {
+                return "the access token is given more than once with different values";
+            }
         }
 
-        Span<byte> actualHash = stackalloc byte[SHA256.HashSizeInBytes];
-        Hash(actual, actualHash);
-        return CryptographicOperations.FixedTimeEquals(known.Hash, actualHash);
+        if (candidate is null)
+        {
+            return "no access token is given (access_token parameter or Authorization: Bearer header)";
+        }
+
+        Span<byte> candidateHash = stackalloc byte[SHA256.HashSizeInBytes];
+        Hash(candidate, candidateHash);
+        var matches = false;
+        foreach (var hash in accepted.Hashes)
+        {
+            matches |= CryptographicOperations.FixedTimeEquals(hash, candidateHash);
+        }
+
+        return matches ? null : "the access token does not match";
+    }
+
+    private static bool Agrees(ref string? candidate, string value)
+    {
+        if (candidate is null)
+        {
+            candidate = value;
+            return true;
+        }
+
+        return string.Equals(candidate, value, StringComparison.Ordinal);
+    }
+
+    /// <summary>The accepted tokens' hashes, computed once per options instance (a configuration reload makes a new one).</summary>
+    private AcceptedTokens Accepted(AnxMonitoringOptions options)
+    {
+        var known = Volatile.Read(ref _accepted);
+        if (known is not null && ReferenceEquals(known.Options, options))
+        {
+            return known;
+        }
+
+        var hashes = new List<byte[]>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var token in options.AccessTokens.Prepend(options.AccessToken))
+        {
+            if (!string.IsNullOrWhiteSpace(token) && tokens.Add(token))
+            {
+                hashes.Add(Hash(token));
+            }
+        }
+
+        known = new AcceptedTokens(options, [.. hashes]);
+        Volatile.Write(ref _accepted, known);
+        return known;
     }
 
     private static byte[] Hash(string value)
@@ -129,7 +185,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         }
     }
 
-    private sealed record ExpectedToken(string Token, byte[] Hash);
+    private sealed record AcceptedTokens(AnxMonitoringOptions Options, byte[][] Hashes);
 
     private static partial class Log
     {

@@ -5,7 +5,9 @@ namespace Anexia.Monitoring.Mvc.Filters;
 
 /// <summary>
 /// Writes the headers of the wire contract on every answer of the monitoring endpoints, 401 and 405
-/// included (the Django app leaves them off its 401, which a browser-based dashboard then cannot read).
+/// included (the Django app leaves them off its 401, which a browser-based dashboard then cannot read), plus two
+/// additions: <c>Access-Control-Allow-Headers: Authorization</c> (so a browser may send the token as a Bearer
+/// header) and <c>Cache-Control: no-store</c>.
 /// As an always-run result filter it also sees results that authorization filters short-circuited.
 /// </summary>
 internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
@@ -29,6 +31,10 @@ internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
         headers.AccessControlAllowOrigin = "*";
         headers.AccessControlAllowCredentials = "true";
         headers.AccessControlAllowMethods = "GET, OPTIONS";
+        headers.AccessControlAllowHeaders = "Authorization";
         headers.Allow = AllowedMethods;
+
+        // Monitoring data is never to be kept by a browser or a proxy, and a 401 must not be replayed from a cache.
+        headers.CacheControl = "no-store";
     }
 }
