@@ -12,7 +12,7 @@ public sealed class EventAggregatorTests
     private static EventAggregator Create(params MonitorUpCheckHandlerRegistration[] handlers)
     {
         var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o => o.CurrentValue == new AnxMonitoringOptions());
-        return new EventAggregator(new BuiltInUpChecks(new ServiceCollection(), options), handlers);
+        return new EventAggregator(new BuiltInUpChecks(new ServiceCollection(), options), new HealthCheckBridge(new ServiceCollection().BuildServiceProvider(), options), handlers);
     }
 
     private static Task Noop(MonitorUpCheck check, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -17,6 +17,15 @@ public sealed class AnxMonitoringOptions
     /// <summary>Default of <see cref="TestQueryUsers"/>: <see langword="true"/>.</summary>
     public const bool DefaultTestQueryUsers = true;
 
+    /// <summary>Default of <see cref="IncludeHealthChecks"/>: <see langword="true"/>.</summary>
+    public const bool DefaultIncludeHealthChecks = true;
+
+    /// <summary>
+    /// A health check registered with this tag (<c>AddCheck(..., tags: [AnxMonitoringOptions.HealthCheckExcludeTag])</c>)
+    /// is left out of <c>up</c>: <c>anx-monitoring-exclude</c>.
+    /// </summary>
+    public const string HealthCheckExcludeTag = "anx-monitoring-exclude";
+
     /// <summary>Default of <see cref="CheckTimeout"/> in seconds: 10.</summary>
     public const int DefaultCheckTimeoutSeconds = 10;
 
@@ -72,6 +81,21 @@ public sealed class AnxMonitoringOptions
     /// Default: <see cref="DefaultTestQueryUsers"/>. Flat key: <c>ANX_MONITORING_TEST_QUERY_USERS</c>.
     /// </summary>
     public bool TestQueryUsers { get; set; } = DefaultTestQueryUsers;
+
+    /// <summary>
+    /// Whether <c>up</c> also runs the host's ASP.NET Core health checks (where the host called
+    /// <c>AddHealthChecks()</c>): Degraded becomes <c>WARNING: &lt;name&gt;: &lt;description&gt;</c>, Unhealthy
+    /// <c>ERROR: &lt;name&gt;: &lt;description&gt;</c>. Default: <see cref="DefaultIncludeHealthChecks"/>.
+    /// Flat key: <c>ANX_MONITORING_INCLUDE_HEALTH_CHECKS</c>.
+    /// </summary>
+    public bool IncludeHealthChecks { get; set; } = DefaultIncludeHealthChecks;
+
+    /// <summary>
+    /// Names of the host's health checks that <c>up</c> leaves out (exact names, compared without regard to case);
+    /// a check can also be left out with the tag <see cref="HealthCheckExcludeTag"/>. Default: empty.
+    /// Flat key: <c>ANX_MONITORING_EXCLUDE_HEALTH_CHECKS</c> (separated by <c>;</c>).
+    /// </summary>
+    public IList<string> ExcludeHealthChecks { get; } = [];
 
     /// <summary>
     /// How long one check of <c>up</c> may run before it is reported as <c>ERROR: &lt;check&gt; timed out</c>.

@@ -27,4 +27,10 @@ public sealed class EventSubscription<TEvent>
     /// switched off is not run at all (no scope, no thread) and reports nothing.
     /// </summary>
     internal Func<bool>? IsSwitchedOn { get; init; }
+
+    /// <summary>
+    /// For built-in checks that report several lines (one per finding): when set, it runs instead of
+    /// <see cref="Handler"/> and each string it returns becomes one <c>WARNING:</c> line.
+    /// </summary>
+    internal Func<TEvent, CancellationToken, Task<IReadOnlyList<string>>>? WarningLines { get; init; }
 }

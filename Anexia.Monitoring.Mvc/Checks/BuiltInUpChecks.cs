@@ -23,7 +23,11 @@ internal sealed class BuiltInUpChecks
         _options = options;
     }
 
-    public IEnumerable<EventSubscription<MonitorUpCheck>> Create()
+    /// <summary>Every built-in check, in the order <c>up</c> runs them.</summary>
+    public IEnumerable<EventSubscription<MonitorUpCheck>> Create() => CreateDatabaseChecks();
+
+    /// <summary>The connection check of every context, then the users query of every Identity context.</summary>
+    public IEnumerable<EventSubscription<MonitorUpCheck>> CreateDatabaseChecks()
     {
         var contexts = FindDbContextTypes();
         var accessors = contexts.Select(DbContextAccessor.Create).ToList();

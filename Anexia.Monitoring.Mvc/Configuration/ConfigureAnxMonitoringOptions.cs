@@ -16,6 +16,8 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string AccessTokensKey = "ANX_MONITORING_ACCESS_TOKENS";
     public const string TestDbConnectionsKey = "ANX_MONITORING_TEST_DB_CONNECTIONS";
     public const string TestQueryUsersKey = "ANX_MONITORING_TEST_QUERY_USERS";
+    public const string IncludeHealthChecksKey = "ANX_MONITORING_INCLUDE_HEALTH_CHECKS";
+    public const string ExcludeHealthChecksKey = "ANX_MONITORING_EXCLUDE_HEALTH_CHECKS";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
     public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
@@ -57,6 +59,16 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[TestQueryUsersKey] is { } testUsers)
         {
             options.TestQueryUsers = ParseFlag(TestQueryUsersKey, testUsers);
+        }
+
+        if (_configuration[IncludeHealthChecksKey] is { } includeHealthChecks)
+        {
+            options.IncludeHealthChecks = ParseFlag(IncludeHealthChecksKey, includeHealthChecks);
+        }
+
+        if (_configuration[ExcludeHealthChecksKey] is { } excludeHealthChecks)
+        {
+            Replace(options.ExcludeHealthChecks, ParseList(excludeHealthChecks));
         }
 
         if (_configuration[CheckTimeoutKey] is { } timeout)

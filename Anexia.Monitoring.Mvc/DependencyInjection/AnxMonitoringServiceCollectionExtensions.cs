@@ -84,6 +84,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<IEventAggregator, EventAggregator>();
         services.TryAddSingleton(provider =>
             new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
+        services.TryAddSingleton<HealthCheckBridge>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
         services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
         services.TryAddSingleton<PackageRegistry>();

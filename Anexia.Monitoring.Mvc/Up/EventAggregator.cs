@@ -4,7 +4,7 @@ namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
 /// The library's <see cref="IEventAggregator"/>: copy-on-write lists per event type, so a check run reads a
-/// snapshot without locking. Seeded, in this order, with the built-in checks and the DI-registered handlers.
+/// snapshot without locking. Seeded, in this order, with the built-in checks, the host's health checks and the DI-registered handlers.
 /// </summary>
 internal sealed class EventAggregator : IEventAggregator
 {
@@ -12,12 +12,13 @@ internal sealed class EventAggregator : IEventAggregator
     private Dictionary<Type, object[]> _subscriptions = [];
     private int _unnamedCount;
 
-    public EventAggregator(BuiltInUpChecks builtInChecks, IEnumerable<MonitorUpCheckHandlerRegistration> handlers)
+    public EventAggregator(BuiltInUpChecks builtInChecks, HealthCheckBridge healthChecks, IEnumerable<MonitorUpCheckHandlerRegistration> handlers)
     {
         ArgumentNullException.ThrowIfNull(builtInChecks);
+        ArgumentNullException.ThrowIfNull(healthChecks);
         ArgumentNullException.ThrowIfNull(handlers);
 
-        foreach (var check in builtInChecks.Create())
+        foreach (var check in builtInChecks.Create().Concat(healthChecks.Create()))
         {
             Add(check);
         }

@@ -10,13 +10,12 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// Requests that arrive while a run is in flight share it, and a finished run answers further requests for
 /// <see cref="AnxMonitoringOptions.UpCacheLifetime"/>, so a flood of probes cannot multiply the load on the databases.
 /// </summary>
-internal sealed partial class UpCheckRunner
+internal sealed class UpCheckRunner
 {
     private readonly IEventAggregator _events;
-    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly UpCheckExecutor _executor;
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger<UpCheckRunner> _logger;
     private readonly Lock _gate = new();
     private Task<UpReport>? _inFlight;
     private FinishedRun? _lastRun;
@@ -29,10 +28,9 @@ internal sealed partial class UpCheckRunner
         ILogger<UpCheckRunner> logger)
     {
         _events = events;
-        _scopeFactory = scopeFactory;
+        _executor = new UpCheckExecutor(scopeFactory, timeProvider, logger);
         _options = options;
         _timeProvider = timeProvider;
-        _logger = logger;
     }
 
     /// <summary>
@@ -82,88 +80,9 @@ internal sealed partial class UpCheckRunner
 
     private async Task<UpReport> RunAllAsync()
     {
-        var subscriptions = _events.GetSubscriptions<MonitorUpCheck>();
-        var timeout = _options.CurrentValue.CheckTimeout;
-
-        // Every check starts now and has the same limit: one timer for the whole run.
-        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
-        var runs = new Task<UpCheckOutcome>[subscriptions.Count];
-        for (var i = 0; i < runs.Length; i++)
-        {
-            var subscription = subscriptions[i];
-            runs[i] = subscription.IsSwitchedOn is { } isSwitchedOn && !isSwitchedOn()
-                ? Task.FromResult(UpCheckOutcome.Ok)
-                : RunOneAsync(subscription, timeout, timeoutSource);
-        }
-
-        return new UpReport(await Task.WhenAll(runs));
-    }
-
-    private async Task<UpCheckOutcome> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout, CancellationTokenSource timeoutSource)
-    {
-        var scope = _scopeFactory.CreateAsyncScope();
-        var check = new MonitorUpCheck(scope.ServiceProvider);
-
-        // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
-        var token = timeoutSource.Token;
-        var work = Task.Run(() => subscription.Handler(check, token), CancellationToken.None);
-        try
-        {
-            await work.WaitAsync(timeoutSource.Token);
-            return UpCheckOutcome.Ok;
-        }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
-        {
-            Log.CheckTimedOut(_logger, subscription.Name, timeout);
-            return new UpCheckOutcome(UpCheckStatus.Error, $"{subscription.Name} timed out");
-        }
-        catch (MonitorUpWarningException warning)
-        {
-            Log.CheckWarned(_logger, subscription.Name, warning.Message);
-            return new UpCheckOutcome(UpCheckStatus.Warning, warning.Message);
-        }
-        catch (Exception error)
-        {
-            Log.CheckFailed(_logger, subscription.Name, error);
-            return new UpCheckOutcome(UpCheckStatus.Error, error.Message);
-        }
-        finally
-        {
-            // A check that ignored its token keeps its scope until it really ends.
-            if (work.IsCompleted)
-            {
-                await scope.DisposeAsync();
-            }
-            else
-            {
-                _ = work.ContinueWith(
-                    static (late, state) =>
-                    {
-                        _ = late.Exception; // observed: it was already reported as a time-out
-                        return ((AsyncServiceScope)state!).DisposeAsync().AsTask();
-                    },
-                    scope,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default).Unwrap();
-            }
-        }
+        var outcomes = await _executor.RunAsync(_events.GetSubscriptions<MonitorUpCheck>(), _options.CurrentValue.CheckTimeout);
+        return new UpReport([.. outcomes.SelectMany(lines => lines)]);
     }
 
     private sealed record FinishedRun(Task<UpReport> Report, long EndedAt);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 101, EventName = "UpCheckWarned", Level = LogLevel.Warning,
-            Message = "Up check '{CheckName}' reported a warning: {WarningMessage}")]
-        public static partial void CheckWarned(ILogger logger, string checkName, string warningMessage);
-
-        [LoggerMessage(EventId = 102, EventName = "UpCheckFailed", Level = LogLevel.Warning,
-            Message = "Up check '{CheckName}' reported an error.")]
-        public static partial void CheckFailed(ILogger logger, string checkName, Exception exception);
-
-        [LoggerMessage(EventId = 103, EventName = "UpCheckTimedOut", Level = LogLevel.Warning,
-            Message = "Up check '{CheckName}' did not finish within {CheckTimeout}; reported as timed out.")]
-        public static partial void CheckTimedOut(ILogger logger, string checkName, TimeSpan checkTimeout);
-    }
 }

@@ -1,0 +1,62 @@
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Checks;
+
+/// <summary>
+/// The library's built-in database and users checks as one ASP.NET Core health check, for the host's own
+/// <c>MapHealthChecks</c> endpoints: Healthy when every check passes, Degraded when one warns, the registration's
+/// failure status when one fails. The description lists what was found, one entry per problem; the data holds
+/// each check's line.
+/// </summary>
+internal sealed class AnxMonitoringHealthCheck : IHealthCheck
+{
+    private readonly BuiltInUpChecks _builtInChecks;
+    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly UpCheckExecutor _executor;
+    private IReadOnlyList<EventSubscription<MonitorUpCheck>>? _checks;
+
+    public AnxMonitoringHealthCheck(
+        BuiltInUpChecks builtInChecks,
+        IOptionsMonitor<AnxMonitoringOptions> options,
+        IServiceScopeFactory scopeFactory,
+        TimeProvider timeProvider,
+        ILogger<AnxMonitoringHealthCheck> logger)
+    {
+        _builtInChecks = builtInChecks;
+        _options = options;
+        _executor = new UpCheckExecutor(scopeFactory, timeProvider, logger);
+    }
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var checks = _checks ??= [.. _builtInChecks.CreateDatabaseChecks()];
+        var outcomes = await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout, cancellationToken);
+
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var worst = UpCheckStatus.Ok;
+        for (var i = 0; i < checks.Count; i++)
+        {
+            foreach (var outcome in outcomes[i].Where(o => o.Status != UpCheckStatus.Ok))
+            {
+                var line = (outcome.Status == UpCheckStatus.Error ? "ERROR: " : "WARNING: ") + UpReport.ToSingleLine(outcome.Message);
+                data[checks[i].Name] = line;
+                problems.Add(line);
+                worst = outcome.Status > worst ? outcome.Status : worst;
+            }
+        }
+
+        var description = problems.Count == 0 ? null : string.Join("; ", problems);
+        return worst switch
+        {
+            UpCheckStatus.Error => new HealthCheckResult(context.Registration.FailureStatus, description, data: data),
+            UpCheckStatus.Warning => HealthCheckResult.Degraded(description, data: data),
+            _ => HealthCheckResult.Healthy(data: data),
+        };
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Anexia.Monitoring.Mvc.Up;
+
+/// <summary>
+/// Runs a list of <see cref="MonitorUpCheck"/> subscribers concurrently, each on the thread pool and in a DI scope
+/// of its own, all under one time limit, and returns what each reported, in the list's order. Used by the
+/// <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
+/// </summary>
+internal sealed partial class UpCheckExecutor
+{
+    private static readonly UpCheckOutcome[] OkOnly = [UpCheckOutcome.Ok];
+
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger logger)
+    {
+        _scopeFactory = scopeFactory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Runs every subscriber that is switched on; <paramref name="cancellationToken"/> ends the run early, the
+    /// unfinished checks then count as timed out. Each subscriber yields one outcome, or one per line it reports.
+    /// </summary>
+    public async Task<UpCheckOutcome[][]> RunAsync(
+        IReadOnlyList<EventSubscription<MonitorUpCheck>> subscriptions,
+        TimeSpan timeout,
+        CancellationToken cancellationToken = default)
+    {
+        // Every check starts now and has the same limit: one timer for the whole run.
+        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
+        using var link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeoutSource);
+
+        var runs = new Task<UpCheckOutcome[]>[subscriptions.Count];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            var subscription = subscriptions[i];
+            runs[i] = subscription.IsSwitchedOn is { } isSwitchedOn && !isSwitchedOn()
+                ? Task.FromResult(OkOnly)
+                : RunOneAsync(subscription, timeout, timeoutSource);
+        }
+
+        return await Task.WhenAll(runs);
+    }
+
+    private async Task<UpCheckOutcome[]> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout, CancellationTokenSource timeoutSource)
+    {
+        var scope = _scopeFactory.CreateAsyncScope();
+        var check = new MonitorUpCheck(scope.ServiceProvider);
+
+        // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
+        var token = timeoutSource.Token;
+        var warnings = subscription.WarningLines;
+        var work = warnings is null
+            ? Task.Run(() => subscription.Handler(check, token), CancellationToken.None)
+            : Task.Run(() => warnings(check, token), CancellationToken.None);
+        try
+        {
+            await work.WaitAsync(token);
+            if (work is Task<IReadOnlyList<string>> lines && lines.Result.Count > 0)
+            {
+                return [.. lines.Result.Select(line => Warned(subscription, line))];
+            }
+
+            return OkOnly;
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+        {
+            Log.CheckTimedOut(_logger, subscription.Name, timeout);
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{subscription.Name} timed out")];
+        }
+        catch (MonitorUpWarningException warning)
+        {
+            return [Warned(subscription, warning.Message)];
+        }
+        catch (Exception error)
+        {
+            Log.CheckFailed(_logger, subscription.Name, error);
+            return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
+        }
+        finally
+        {
+            // A check that ignored its token keeps its scope until it really ends.
+            if (work.IsCompleted)
+            {
+                await scope.DisposeAsync();
+            }
+            else
+            {
+                _ = work.ContinueWith(
+                    static (late, state) =>
+                    {
+                        _ = late.Exception; // observed: it was already reported as a time-out
+                        return ((AsyncServiceScope)state!).DisposeAsync().AsTask();
+                    },
+                    scope,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default).Unwrap();
+            }
+        }
+    }
+
+    private UpCheckOutcome Warned(EventSubscription<MonitorUpCheck> subscription, string message)
+    {
+        Log.CheckWarned(_logger, subscription.Name, message);
+        return new UpCheckOutcome(UpCheckStatus.Warning, message);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 101, EventName = "UpCheckWarned", Level = LogLevel.Warning,
+            Message = "Up check '{CheckName}' reported a warning: {WarningMessage}")]
+        public static partial void CheckWarned(ILogger logger, string checkName, string warningMessage);
+
+        [LoggerMessage(EventId = 102, EventName = "UpCheckFailed", Level = LogLevel.Warning,
+            Message = "Up check '{CheckName}' reported an error.")]
+        public static partial void CheckFailed(ILogger logger, string checkName, Exception exception);
+
+        [LoggerMessage(EventId = 103, EventName = "UpCheckTimedOut", Level = LogLevel.Warning,
+            Message = "Up check '{CheckName}' did not finish within {CheckTimeout}; reported as timed out.")]
+        public static partial void CheckTimedOut(ILogger logger, string checkName, TimeSpan checkTimeout);
+    }
+}
