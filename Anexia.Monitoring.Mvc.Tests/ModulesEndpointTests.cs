@@ -90,7 +90,10 @@ public sealed class ModulesEndpointTests
         Assert.That(alpha.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "name", "installed_version", "installed_version_licences", "newest_version", "newest_version_licences",
-        }));
+            "installed_version_vulnerabilities", "installed_version_deprecation",
+        }), "the contract's five keys first and unchanged, then this library's two additions");
+        Assert.That(alpha.GetProperty("installed_version_vulnerabilities").GetArrayLength(), Is.Zero);
+        Assert.That(alpha.GetProperty("installed_version_deprecation").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }
 
     [TestCase("Fixture.Alpha", "1.0.0", new[] { "MIT" }, "1.1.0", new[] { "MIT OR Apache-2.0" }, TestName = "Newest is the highest stable, not a higher prerelease")]

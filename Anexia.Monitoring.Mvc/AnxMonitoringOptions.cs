@@ -98,6 +98,15 @@ public sealed class AnxMonitoringOptions
     public IList<string> ExcludeHealthChecks { get; } = [];
 
     /// <summary>
+    /// The lowest severity of a known vulnerability of an installed package that <c>up</c> reports, one line each:
+    /// <c>WARNING: &lt;package&gt; &lt;version&gt; has a known &lt;severity&gt; vulnerability (&lt;advisory url&gt;)</c>.
+    /// Default: <see langword="null"/>, no such lines. Read at start-up. The data is the <c>modules</c> endpoint's
+    /// (same sources, same cache). Flat key: <c>ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY</c>
+    /// (<c>low</c>, <c>moderate</c>, <c>high</c>, <c>critical</c>, or <c>off</c>).
+    /// </summary>
+    public VulnerabilitySeverity? VulnerabilityWarningSeverity { get; set; }
+
+    /// <summary>
     /// How long one check of <c>up</c> may run before it is reported as <c>ERROR: &lt;check&gt; timed out</c>.
     /// Default: <see cref="DefaultCheckTimeoutSeconds"/> seconds. Must be positive and finite.
     /// Flat key: <c>ANX_MONITORING_CHECK_TIMEOUT</c> (seconds, or a time span such as <c>00:00:05</c>).

@@ -52,6 +52,12 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     /// <summary>The fault applied to every request.</summary>
     public FeedFault Fault { get; set; }
 
+    /// <summary>When set, the service index offers NuGet's VulnerabilityInfo resource with these advisories.</summary>
+    public IReadOnlyList<FeedAdvisory>? Advisories { get; set; }
+
+    /// <summary>When set, the vulnerability index answers 500 (the rest of the feed works).</summary>
+    public bool VulnerabilityIndexFails { get; set; }
+
     /// <summary>Package ids (lower case) whose registration answers 404 although the feed has them.</summary>
     public ConcurrentDictionary<string, bool> NotFound { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -127,6 +133,18 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
             case ["v3", "index.json"]:
                 await WriteJsonAsync(context, ServiceIndex());
                 return;
+            case ["v3", "vulnerabilities", "index.json"] when Advisories is not null:
+                if (VulnerabilityIndexFails)
+                {
+                    context.Response.StatusCode = 500;
+                    return;
+                }
+
+                await WriteAsync(context, "application/json", VulnerabilityIndex().ToJsonString());
+                return;
+            case ["v3", "vulnerabilities", var file] when Advisories is not null && file is "base.json" or "update.json":
+                await WriteJsonAsync(context, VulnerabilityFile(update: file == "update.json"));
+                return;
             case ["v3", "registration", var id, "index.json"] when Find(id) is { } package:
                 await WriteJsonAsync(context, RegistrationIndex(package));
                 return;
@@ -147,13 +165,38 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     private FeedPackage? Find(string id) =>
         NotFound.ContainsKey(id) ? null : _packages.GetValueOrDefault(id.ToLowerInvariant());
 
-    private JsonObject ServiceIndex() => new()
+    private JsonObject ServiceIndex()
     {
-        ["version"] = "3.0.0",
-        ["resources"] = new JsonArray(
+        var resources = new JsonArray(
             new JsonObject { ["@id"] = BaseUrl + "/v3/registration/", ["@type"] = "RegistrationsBaseUrl/3.6.0" },
-            new JsonObject { ["@id"] = BaseUrl + "/v3/flatcontainer/", ["@type"] = "PackageBaseAddress/3.0.0" }),
-    };
+            new JsonObject { ["@id"] = BaseUrl + "/v3/flatcontainer/", ["@type"] = "PackageBaseAddress/3.0.0" });
+        if (Advisories is not null)
+        {
+            resources.Add(new JsonObject { ["@id"] = BaseUrl + "/v3/vulnerabilities/index.json", ["@type"] = "VulnerabilityInfo/6.7.0" });
+        }
+
+        return new JsonObject { ["version"] = "3.0.0", ["resources"] = resources };
+    }
+
+    private JsonArray VulnerabilityIndex() => new(
+        new JsonObject { ["@name"] = "base", ["@id"] = BaseUrl + "/v3/vulnerabilities/base.json", ["@updated"] = "2026-11-01T00:00:00Z" },
+        new JsonObject { ["@name"] = "update", ["@id"] = BaseUrl + "/v3/vulnerabilities/update.json", ["@updated"] = "2026-11-20T00:00:00Z", ["comment"] = "since base" });
+
+    private JsonObject VulnerabilityFile(bool update)
+    {
+        var file = new JsonObject();
+        foreach (var group in (Advisories ?? []).Where(a => a.InUpdateFile == update).GroupBy(a => a.PackageId.ToLowerInvariant()))
+        {
+            file[group.Key] = new JsonArray([.. group.Select(a => (JsonNode)new JsonObject
+            {
+                ["url"] = a.Url,
+                ["severity"] = a.Severity,
+                ["versions"] = a.Versions,
+            })]);
+        }
+
+        return file;
+    }
 
     private JsonObject RegistrationIndex(FeedPackage package)
     {
@@ -218,6 +261,31 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
         if (version.LicenseUrl is not null)
         {
             entry["licenseUrl"] = version.LicenseUrl;
+        }
+
+        if (version.Vulnerabilities is not null)
+        {
+            entry["vulnerabilities"] = new JsonArray([.. version.Vulnerabilities.Select(v => (JsonNode)new JsonObject
+            {
+                ["advisoryUrl"] = v.AdvisoryUrl,
+                ["severity"] = v.Severity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })]);
+        }
+
+        if (version.Deprecation is { } deprecation)
+        {
+            var declared = new JsonObject { ["reasons"] = new JsonArray([.. deprecation.Reasons.Select(r => (JsonNode)JsonValue.Create(r))]) };
+            if (deprecation.Message is not null)
+            {
+                declared["message"] = deprecation.Message;
+            }
+
+            if (deprecation.AlternateId is not null)
+            {
+                declared["alternatePackage"] = new JsonObject { ["id"] = deprecation.AlternateId, ["range"] = "*" };
+            }
+
+            entry["deprecation"] = declared;
         }
 
         return new JsonObject

@@ -1,3 +1,4 @@
+using Anexia.Monitoring.Mvc.Modules;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,8 +24,29 @@ internal sealed class BuiltInUpChecks
         _options = options;
     }
 
-    /// <summary>Every built-in check, in the order <c>up</c> runs them.</summary>
-    public IEnumerable<EventSubscription<MonitorUpCheck>> Create() => CreateDatabaseChecks();
+    /// <summary>
+    /// Every built-in check, in the order <c>up</c> runs them: the database checks, then, when
+    /// <see cref="AnxMonitoringOptions.VulnerabilityWarningSeverity"/> is set at start-up, the known-vulnerabilities check.
+    /// </summary>
+    public IEnumerable<EventSubscription<MonitorUpCheck>> Create()
+    {
+        foreach (var check in CreateDatabaseChecks())
+        {
+            yield return check;
+        }
+
+        if (_options.CurrentValue.VulnerabilityWarningSeverity is not null)
+        {
+            yield return new EventSubscription<MonitorUpCheck>(
+                "known vulnerabilities",
+                (_, _) => Task.CompletedTask)
+            {
+                IsSwitchedOn = () => _options.CurrentValue.VulnerabilityWarningSeverity is not null,
+                WarningLines = (check, cancellationToken) => check.Services.GetRequiredService<ModulesCatalog>()
+                    .GetVulnerabilityWarningsAsync(_options.CurrentValue.VulnerabilityWarningSeverity ?? VulnerabilitySeverity.Critical, cancellationToken),
+            };
+        }
+    }
 
     /// <summary>The connection check of every context, then the users query of every Identity context.</summary>
     public IEnumerable<EventSubscription<MonitorUpCheck>> CreateDatabaseChecks()

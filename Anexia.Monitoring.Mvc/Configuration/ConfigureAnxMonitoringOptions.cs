@@ -18,6 +18,7 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string TestQueryUsersKey = "ANX_MONITORING_TEST_QUERY_USERS";
     public const string IncludeHealthChecksKey = "ANX_MONITORING_INCLUDE_HEALTH_CHECKS";
     public const string ExcludeHealthChecksKey = "ANX_MONITORING_EXCLUDE_HEALTH_CHECKS";
+    public const string VulnerabilityWarningSeverityKey = "ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
     public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
@@ -69,6 +70,11 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[ExcludeHealthChecksKey] is { } excludeHealthChecks)
         {
             Replace(options.ExcludeHealthChecks, ParseList(excludeHealthChecks));
+        }
+
+        if (_configuration[VulnerabilityWarningSeverityKey] is { } severity)
+        {
+            options.VulnerabilityWarningSeverity = ParseSeverity(VulnerabilityWarningSeverityKey, severity);
         }
 
         if (_configuration[CheckTimeoutKey] is { } timeout)
@@ -144,6 +150,17 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         "FALSE" or "0" or "NO" or "OFF" => false,
         _ => throw new InvalidOperationException(
             $"The setting {key} must be true or false (also 1/0, yes/no, on/off); its value cannot be read as either."),
+    };
+
+    /// <summary>Reads a severity name, or <c>off</c>/<c>none</c>/empty for none.</summary>
+    internal static VulnerabilitySeverity? ParseSeverity(string key, string value) => value.Trim().ToUpperInvariant() switch
+    {
+        "" or "OFF" or "NONE" or "FALSE" => null,
+        "LOW" => VulnerabilitySeverity.Low,
+        "MODERATE" => VulnerabilitySeverity.Moderate,
+        "HIGH" => VulnerabilitySeverity.High,
+        "CRITICAL" => VulnerabilitySeverity.Critical,
+        _ => throw new InvalidOperationException($"The setting {key} must be low, moderate, high, critical or off."),
     };
 
     /// <summary>

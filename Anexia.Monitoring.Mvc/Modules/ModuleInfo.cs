@@ -8,6 +8,12 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <param name="NewestLicences">The newest version's licences; empty when unknown.</param>
 internal sealed record ModuleInfo(NuGetVersion? NewestVersion, IReadOnlyList<string> InstalledLicences, IReadOnlyList<string> NewestLicences)
 {
+    /// <summary>The installed version's known vulnerabilities; empty when none is known.</summary>
+    public IReadOnlyList<KnownVulnerability> InstalledVulnerabilities { get; init; } = [];
+
+    /// <summary>The installed version's deprecation, or null when it is not deprecated (or nothing is known).</summary>
+    public PackageDeprecation? InstalledDeprecation { get; init; }
+
     /// <summary>Nothing is known: no source knows the package, or every source failed.</summary>
     public static ModuleInfo Unknown { get; } = new(null, [], []);
 }

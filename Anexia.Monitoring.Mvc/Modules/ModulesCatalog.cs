@@ -65,24 +65,34 @@ internal sealed partial class ModulesCatalog : IDisposable
         _limiter.Dispose();
     }
 
-    private async Task<byte[]> BuildAsync(TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// One <c>WARNING:</c> text per known vulnerability of an installed package at or above <paramref name="minimum"/>,
+    /// from the same cached data as the <c>modules</c> answer (waiting for missing data at most
+    /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>), in module order.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> GetVulnerabilityWarningsAsync(VulnerabilitySeverity minimum, CancellationToken cancellationToken)
     {
-        var modules = _modules.Value;
-        var framework = _framework.Value;
-        var now = _time.GetUtcNow();
-        var pending = new List<Task>();
-        foreach (var module in modules.Append(framework))
+        await EnsureFreshAsync(_options.ModulesDeadline, null, cancellationToken);
+        var warnings = new List<string>();
+        foreach (var module in _modules.Value)
         {
-            if (EnsureFresh(module, now) is { } refresh && module.Value is null)
+            foreach (var vulnerability in module.Value?.InstalledVulnerabilities ?? [])
             {
-                pending.Add(refresh);
+                if (vulnerability.Severity >= minimum)
+                {
+                    warnings.Add($"{module.Package.Name} {module.Package.Version} has a known {vulnerability.SeverityName} vulnerability ({vulnerability.AdvisoryUrl})");
+                }
             }
         }
 
-        if (pending.Count > 0)
-        {
-            await WaitAsync(pending, deadline, progress, cancellationToken);
-        }
+        return warnings;
+    }
+
+    private async Task<byte[]> BuildAsync(TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        await EnsureFreshAsync(deadline, progress, cancellationToken);
+        var modules = _modules.Value;
+        var framework = _framework.Value;
 
         var version = Volatile.Read(ref _version);
         var bytes = ModulesJson.Write(
@@ -103,6 +113,25 @@ internal sealed partial class ModulesCatalog : IDisposable
         }
 
         return bytes;
+    }
+
+    /// <summary>Starts the lookups of modules with no data or stale data and waits for those with no data, at most <paramref name="deadline"/>.</summary>
+    private async Task EnsureFreshAsync(TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var pending = new List<Task>();
+        foreach (var module in _modules.Value.Append(_framework.Value))
+        {
+            if (EnsureFresh(module, now) is { } refresh && module.Value is null)
+            {
+                pending.Add(refresh);
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            await WaitAsync(pending, deadline, progress, cancellationToken);
+        }
     }
 
     private async Task WaitAsync(List<Task> pending, TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)

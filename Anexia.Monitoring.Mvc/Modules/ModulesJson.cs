@@ -11,7 +11,7 @@ internal static class ModulesJson
 {
     public static byte[] Write(string frameworkInstalled, string? frameworkNewest, IReadOnlyList<(InstalledPackage Package, ModuleInfo? Info)> modules)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 + (modules.Count * 200));
+        var buffer = new ArrayBufferWriter<byte>(256 + (modules.Count * 280));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
@@ -32,6 +32,8 @@ internal static class ModulesJson
                 WriteList(json, "installed_version_licences", info?.InstalledLicences ?? []);
                 WriteNullable(json, "newest_version", info?.NewestVersion?.ToNormalizedString());
                 WriteList(json, "newest_version_licences", info?.NewestLicences ?? []);
+                WriteVulnerabilities(json, info?.InstalledVulnerabilities ?? []);
+                WriteDeprecation(json, info?.InstalledDeprecation);
                 json.WriteEndObject();
             }
 
@@ -52,6 +54,35 @@ internal static class ModulesJson
         {
             json.WriteString(name, value);
         }
+    }
+
+    private static void WriteVulnerabilities(Utf8JsonWriter json, IReadOnlyList<KnownVulnerability> vulnerabilities)
+    {
+        json.WriteStartArray("installed_version_vulnerabilities");
+        foreach (var vulnerability in vulnerabilities)
+        {
+            json.WriteStartObject();
+            json.WriteString("severity", vulnerability.SeverityName);
+            json.WriteString("advisory_url", vulnerability.AdvisoryUrl);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteDeprecation(Utf8JsonWriter json, PackageDeprecation? deprecation)
+    {
+        if (deprecation is null)
+        {
+            json.WriteNull("installed_version_deprecation");
+            return;
+        }
+
+        json.WriteStartObject("installed_version_deprecation");
+        WriteList(json, "reasons", deprecation.Reasons);
+        WriteNullable(json, "message", deprecation.Message);
+        WriteNullable(json, "alternative", deprecation.Alternative);
+        json.WriteEndObject();
     }
 
     private static void WriteList(Utf8JsonWriter json, string name, IReadOnlyList<string> values)

@@ -20,16 +20,16 @@ internal sealed partial class PackageRegistry
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
 
-    public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger)
-        : this(options, logger, LocalPackagesFolder())
+    public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time)
+        : this(options, logger, LocalPackagesFolder(), time)
     {
     }
 
-    internal PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, string? localPackagesFolder)
+    internal PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, string? localPackagesFolder, TimeProvider? time = null)
     {
         _logger = logger;
         _localPackagesFolder = localPackagesFolder;
-        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger));
+        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
@@ -52,13 +52,24 @@ internal sealed partial class PackageRegistry
         var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
 
         var newest = Newest(entries.Select(e => e.Entry), installed);
+        var installedEntries = installed is null ? [] : entries.Where(e => e.Entry.Version == installed).ToList();
+        var vulnerabilities = installed is null
+            ? []
+            : KnownVulnerability.Merge(answers.SelectMany(a => a.Vulnerabilities is { } database
+                ? database.For(id, installed)
+                : installedEntries.Where(e => e.Client == a.Client).SelectMany(e => e.Entry.Vulnerabilities)));
+        var deprecation = installedEntries.Select(e => e.Entry.Deprecation).FirstOrDefault(d => d is not null);
         var installedLicences = installed is null
             ? []
             : await LicencesAsync(id, installed, entries, allowLocalFolder: true, cancellationToken);
         var newestLicences = newest is null
             ? []
             : await LicencesAsync(id, newest, entries, allowLocalFolder: false, cancellationToken);
-        return new ModuleInfo(newest, installedLicences, newestLicences);
+        return new ModuleInfo(newest, installedLicences, newestLicences)
+        {
+            InstalledVulnerabilities = vulnerabilities,
+            InstalledDeprecation = deprecation,
+        };
     }
 
     /// <summary>
@@ -130,19 +141,37 @@ internal sealed partial class PackageRegistry
         }
     }
 
-    private async Task<(PackageSourceClient Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error)> AskAsync(
-        PackageSourceClient client, string id, CancellationToken cancellationToken)
+    private async Task<SourceAnswer> AskAsync(PackageSourceClient client, string id, CancellationToken cancellationToken)
     {
+        var vulnerabilities = VulnerabilitiesAsync(client, cancellationToken);
         try
         {
-            return (client, await client.GetVersionsAsync(id, cancellationToken), null);
+            var entries = await client.GetVersionsAsync(id, cancellationToken);
+            return new SourceAnswer(client, entries, null, await vulnerabilities);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Log.SourceFailed(_logger, id, client.Source.Source, ex.Message);
-            return (client, null, ex);
+            return new SourceAnswer(client, null, ex, null);
         }
     }
+
+    /// <summary>The source's vulnerability data; null when it has none or it cannot be read (the registration entries then count).</summary>
+    private async Task<VulnerabilityDatabase?> VulnerabilitiesAsync(PackageSourceClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetVulnerabilitiesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.VulnerabilityDataFailed(_logger, client.Source.Source, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>What one source answered for one package.</summary>
+    private sealed record SourceAnswer(PackageSourceClient Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error, VulnerabilityDatabase? Vulnerabilities);
 
     /// <summary>The global packages folder of this machine, where restore left the installed packages; null if absent.</summary>
     private static string? LocalPackagesFolder()
@@ -170,6 +199,10 @@ internal sealed partial class PackageRegistry
             Message = "The local nuspec {Path} cannot be read: {Reason}")]
         public static partial void LocalNuspecUnreadable(ILogger logger, string path, string reason);
 
+        [LoggerMessage(EventId = 305, EventName = "VulnerabilityDataFailed", Level = LogLevel.Debug,
+            Message = "Reading the vulnerability data of {PackageSource} failed; its registration entries are used instead: {Reason}")]
+        public static partial void VulnerabilityDataFailed(ILogger logger, string packageSource, string reason);
+
         [LoggerMessage(EventId = 304, EventName = "NuGetConfigUnreadable", Level = LogLevel.Warning,
             Message = "The machine's NuGet.Config cannot be read ({Reason}); only the configured package sources are used.")]
         public static partial void NuGetConfigUnreadable(ILogger logger, string reason);
@@ -187,7 +220,7 @@ internal sealed partial class PackageRegistry
             _mapping = mapping;
         }
 
-        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger)
+        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger, TimeProvider time)
         {
             var sources = new List<PackageSource>();
             foreach (var configured in options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl])
@@ -212,7 +245,7 @@ internal sealed partial class PackageRegistry
 
             var distinct = sources
                 .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
-                .Select(g => new PackageSourceClient(g.First(), options.LookupTimeout))
+                .Select(g => new PackageSourceClient(g.First(), options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time))
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }

@@ -21,17 +21,34 @@ internal sealed class PackageSourceClient
     // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
     private const int MaxTries = 1;
 
+    // The vulnerability data of a large feed is a few megabytes, read once per cache lifetime by one background load.
+    private static readonly TimeSpan MinimumVulnerabilityLoadTimeout = TimeSpan.FromSeconds(60);
+
+    // The service index type of NuGet's VulnerabilityInfo resource (NuGet.Protocol keeps its own constant internal).
+    private const string VulnerabilityInfoType = "VulnerabilityInfo/6.7.0";
+
     private readonly SourceRepository _repository;
     private readonly TimeSpan _serviceIndexTimeout;
+    private readonly TimeSpan _cacheLifetime;
+    private readonly TimeSpan _failureCacheLifetime;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private Task<Endpoints>? _endpoints;
+    private Task<VulnerabilityDatabase?>? _vulnerabilities;
+    private long _vulnerabilitiesLoadStarted;
 
     /// <param name="source">The source.</param>
     /// <param name="serviceIndexTimeout">How long reading the service index may take (the lookup timeout).</param>
-    public PackageSourceClient(PackageSource source, TimeSpan serviceIndexTimeout)
+    /// <param name="cacheLifetime">How long the source's vulnerability data is kept.</param>
+    /// <param name="failureCacheLifetime">How long a failed read of the vulnerability data is remembered.</param>
+    /// <param name="time">The clock of those lifetimes.</param>
+    public PackageSourceClient(PackageSource source, TimeSpan serviceIndexTimeout, TimeSpan cacheLifetime, TimeSpan failureCacheLifetime, TimeProvider time)
     {
         Source = source;
         _serviceIndexTimeout = serviceIndexTimeout;
+        _cacheLifetime = cacheLifetime;
+        _failureCacheLifetime = failureCacheLifetime;
+        _time = time;
         _repository = Repository.Factory.GetCoreV3(source);
     }
 
@@ -81,7 +98,11 @@ internal sealed class PackageSourceClient
                 }
 
                 entries.Add(new PackageVersionEntry(metadata.Identity.Version, metadata.IsListed,
-                    Licences.From(metadata.LicenseExpression, metadata.LicenseUrl?.OriginalString)));
+                    Licences.From(metadata.LicenseExpression, metadata.LicenseUrl?.OriginalString))
+                {
+                    Vulnerabilities = KnownVulnerability.From(metadata.Vulnerabilities),
+                    Deprecation = PackageDeprecation.From(metadata.DeprecationMetadata),
+                });
             }
         }
 
@@ -110,6 +131,57 @@ internal sealed class PackageSourceClient
             stream => Task.FromResult(stream is null ? [] : Licences.From(new NuspecReader(stream))),
             NuGetLogger.Instance,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The source's vulnerability data, or null when it publishes none (no VulnerabilityInfo resource, or a local
+    /// folder). Read once per cache lifetime and shared by every lookup; a failed read is tried again after the
+    /// failure lifetime, and lookups meanwhile fall back to the registration entries.
+    /// </summary>
+    public Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
+    {
+        if (Source.IsLocal)
+        {
+            return Task.FromResult<VulnerabilityDatabase?>(null);
+        }
+
+        lock (_gate)
+        {
+            var current = _vulnerabilities;
+            if (current is null
+                || (current.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (current.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
+            {
+                _vulnerabilitiesLoadStarted = _time.GetTimestamp();
+                _vulnerabilities = current = LoadVulnerabilitiesAsync();
+            }
+
+            return current.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<VulnerabilityDatabase?> LoadVulnerabilitiesAsync()
+    {
+        using var timeout = new CancellationTokenSource(_serviceIndexTimeout > MinimumVulnerabilityLoadTimeout ? _serviceIndexTimeout : MinimumVulnerabilityLoadTimeout);
+        var endpoints = await GetEndpointsAsync(timeout.Token);
+        if (endpoints.VulnerabilityInfo is null)
+        {
+            return null;
+        }
+
+        var index = await endpoints.Http.ProcessStreamAsync(
+            Request(endpoints.VulnerabilityInfo),
+            stream => Task.FromResult(stream is null ? null : VulnerabilityDatabase.ReadIndex(stream)),
+            NuGetLogger.Instance,
+            timeout.Token)
+            ?? throw new InvalidDataException($"The vulnerability index of {Source.Source} is missing.");
+        var files = await Task.WhenAll(index.Select(entry => endpoints.Http.ProcessStreamAsync(
+            Request(entry.Url),
+            stream => Task.FromResult(stream is null
+                ? throw new InvalidDataException($"The vulnerability data file {entry.Url} is missing.")
+                : VulnerabilityDatabase.ReadFile(stream)),
+            NuGetLogger.Instance,
+            timeout.Token)));
+        return VulnerabilityDatabase.From(files);
     }
 
     private static IEnumerable<JObject> Items(JObject index) =>
@@ -180,8 +252,9 @@ internal sealed class PackageSourceClient
         var index = new ServiceIndexResourceV3(json, DateTime.UtcNow);
         var registrationBase = index.GetServiceEntryUri(ServiceTypes.RegistrationsBaseUrl)
             ?? throw new InvalidDataException($"The package source {Source.Source} offers no registration resource.");
-        return new Endpoints(http, new RegistrationResourceV3(http, registrationBase), index.GetServiceEntryUri(ServiceTypes.PackageBaseAddress));
+        return new Endpoints(http, new RegistrationResourceV3(http, registrationBase),
+            index.GetServiceEntryUri(ServiceTypes.PackageBaseAddress), index.GetServiceEntryUri(VulnerabilityInfoType));
     }
 
-    private sealed record Endpoints(HttpSource Http, RegistrationResourceV3 Registration, Uri? PackageBaseAddress);
+    private sealed record Endpoints(HttpSource Http, RegistrationResourceV3 Registration, Uri? PackageBaseAddress, Uri? VulnerabilityInfo);
 }
