@@ -3,6 +3,7 @@ using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -53,5 +54,32 @@ public sealed class SampleTests
         using var response = await client.GetAsync("/anxapi/v1/up");
 
         await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.Unauthorized, "401 Unauthorized");
+    }
+
+    [Test]
+    public async Task Health_ReportsTheLibrarysDatabaseChecksAndTheSamplesOwnCheck_AndUpRunsTheHealthCheck()
+    {
+        using var client = _factory.CreateClient();
+
+        using var health = await client.GetAsync("/health");
+        var subscriptions = _factory.Services.GetRequiredService<IEventAggregator>().GetSubscriptions<MonitorUpCheck>().Select(s => s.Name);
+
+        Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await health.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+        Assert.That(subscriptions, Does.Contain("memory"), "the sample's health check runs inside up");
+        Assert.That(subscriptions, Does.Not.Contain("anx-monitoring"), "the library's own health check does not run twice");
+    }
+
+    [Test]
+    public async Task Up_WithTheTokenAsBearerHeader_ReturnsOkAndNoStore()
+    {
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/anxapi/v1/up");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SampleToken);
+
+        using var response = await client.SendAsync(request);
+
+        await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.OK, "OK");
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
     }
 }

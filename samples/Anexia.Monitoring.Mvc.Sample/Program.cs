@@ -19,6 +19,12 @@ builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration);
 // A class-based custom check.
 builder.Services.AddMonitorUpCheck<DiskSpaceCheck>();
 
+// The application's own health checks: they run inside /anxapi/v1/up as well, and the library's database checks
+// join the application's /health endpoint.
+builder.Services.AddHealthChecks()
+    .AddCheck<MemoryHealthCheck>("memory")
+    .AddAnxMonitoringChecks();
+
 var app = builder.Build();
 
 using (var scope = app.Services.CreateScope())
@@ -33,6 +39,7 @@ app.Services.GetRequiredService<IEventAggregator>().Subscribe<MonitorUpCheck>("s
         : Task.CompletedTask);
 
 app.MapControllers();
+app.MapHealthChecks("/health");
 
 // Only for build/load (Sample:LoadBaselines=true): a static answer of any size, the baseline the warm
 // modules answer is compared against. Each size's bytes are made once and then served as they are.
@@ -52,6 +59,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine($"Try: {address}/anxapi/v1/up?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
         Console.WriteLine($"     {address}/anxapi/v1/modules?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
         Console.WriteLine($"     {address}/anxapi/v1/up (no token: 401)");
+        Console.WriteLine($"     {address}/health (the application's own health checks)");
     }
 });
 
