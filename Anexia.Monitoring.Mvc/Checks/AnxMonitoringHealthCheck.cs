@@ -44,7 +44,7 @@ internal sealed class AnxMonitoringHealthCheck : IHealthCheck
         {
             foreach (var outcome in outcomes[i].Where(o => o.Status != UpCheckStatus.Ok))
             {
-                var line = (outcome.Status == UpCheckStatus.Error ? "ERROR: " : "WARNING: ") + UpReport.ToSingleLine(outcome.Message);
+                var line = UpReport.Line(outcome);
                 data[checks[i].Name] = line;
                 problems.Add(line);
                 worst = outcome.Status > worst ? outcome.Status : worst;

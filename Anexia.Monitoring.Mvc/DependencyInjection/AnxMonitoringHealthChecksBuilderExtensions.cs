@@ -2,7 +2,6 @@ using Anexia.Monitoring.Mvc;
 using Anexia.Monitoring.Mvc.Checks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -32,10 +31,7 @@ public static class AnxMonitoringHealthChecksBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
         var services = builder.Services;
-        services.AddOptions<AnxMonitoringOptions>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(provider =>
-            new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
+        services.AddBuiltInUpChecks();
         services.TryAddSingleton<AnxMonitoringHealthCheck>();
         services.AddSingleton(new AnxMonitoringHealthCheckName(name));
         return builder.Add(new HealthCheckRegistration(

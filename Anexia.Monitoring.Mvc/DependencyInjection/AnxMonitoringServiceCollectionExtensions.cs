@@ -67,6 +67,18 @@ public static class AnxMonitoringServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// What the built-in database checks need, for <c>up</c> and for <c>AddAnxMonitoringChecks()</c> alike: the
+    /// options, the clock, and <see cref="BuiltInUpChecks"/> reading this service collection once the host is built.
+    /// </summary>
+    internal static void AddBuiltInUpChecks(this IServiceCollection services)
+    {
+        services.AddOptions<AnxMonitoringOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider =>
+            new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
+    }
+
     private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)
     {
         var partManager = services.AddMvcCore().PartManager;
@@ -77,13 +89,11 @@ public static class AnxMonitoringServiceCollectionExtensions
         }
 
         services.AddOptions<AnxMonitoringOptions>().ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddBuiltInUpChecks();
         services.TryAddSingleton<AccessTokenFilter>();
         services.TryAddSingleton<AnxApiResponseHeaders>();
         services.TryAddSingleton<UpCheckRunner>();
         services.TryAddSingleton<IEventAggregator, EventAggregator>();
-        services.TryAddSingleton(provider =>
-            new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
         services.TryAddSingleton<HealthCheckBridge>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
         services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();

@@ -30,12 +30,12 @@ internal sealed class UpReport
     private static string Format(IReadOnlyList<UpCheckOutcome> outcomes)
     {
         var body = new StringBuilder();
-        AppendLines(body, outcomes, UpCheckStatus.Warning, "WARNING: ");
-        AppendLines(body, outcomes, UpCheckStatus.Error, "ERROR: ");
+        AppendLines(body, outcomes, UpCheckStatus.Warning);
+        AppendLines(body, outcomes, UpCheckStatus.Error);
         return body.Length == 0 ? "OK" : body.ToString();
     }
 
-    private static void AppendLines(StringBuilder body, IReadOnlyList<UpCheckOutcome> outcomes, UpCheckStatus status, string prefix)
+    private static void AppendLines(StringBuilder body, IReadOnlyList<UpCheckOutcome> outcomes, UpCheckStatus status)
     {
         foreach (var outcome in outcomes)
         {
@@ -49,9 +49,13 @@ internal sealed class UpReport
                 body.Append('\n');
             }
 
-            body.Append(prefix).Append(ToSingleLine(outcome.Message));
+            body.Append(Line(outcome));
         }
     }
+
+    /// <summary>One outcome as its line of the body: <c>WARNING: msg</c> or <c>ERROR: msg</c>, kept on one line.</summary>
+    internal static string Line(UpCheckOutcome outcome) =>
+        (outcome.Status == UpCheckStatus.Error ? "ERROR: " : "WARNING: ") + ToSingleLine(outcome.Message);
 
     /// <summary>
     /// Keeps a message on its one line: every control character (line breaks, including the Unicode ones,
