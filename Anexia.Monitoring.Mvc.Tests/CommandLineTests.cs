@@ -11,7 +11,7 @@ public sealed class CommandLineTests
     private static string SampleDll()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testBin.Parent!.Name; // bin/<Configuration>/net10.0/
+        var configuration = testBin.Parent!.Name; // bin/<Configuration>/<target framework>/
         var root = testBin;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Anexia.Monitoring.Mvc.sln")))
         {
@@ -39,6 +39,8 @@ public sealed class CommandLineTests
                 ["ANX_MONITORING_PACKAGE_SOURCES"] = feed.ServiceIndexUrl,
                 ["ConnectionStrings__Default"] = $"Data Source={database}",
                 ["Urls"] = "http://127.0.0.1:0",
+                // The sample's net8.0 build runs on whatever newer runtime this machine has, as the tests do.
+                ["DOTNET_ROLL_FORWARD"] = "Major",
             },
         };
 
