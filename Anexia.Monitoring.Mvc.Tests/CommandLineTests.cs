@@ -10,16 +10,9 @@ public sealed class CommandLineTests
 {
     private static string SampleDll()
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testBin.Parent!.Name; // bin/<Configuration>/<target framework>/
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Anexia.Monitoring.Mvc.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.That(root, Is.Not.Null, "the repository root is found above the test binaries");
-        return Path.Combine(root!.FullName, "samples", "Anexia.Monitoring.Mvc.Sample", "bin", configuration, testBin.Name, "Anexia.Monitoring.Mvc.Sample.dll");
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory); // bin/<Configuration>/<target framework>/
+        var configuration = testBin.Parent!.Name;
+        return RepositoryFiles.PathOf($"samples/Anexia.Monitoring.Mvc.Sample/bin/{configuration}/{testBin.Name}/Anexia.Monitoring.Mvc.Sample.dll");
     }
 
     [Test]

@@ -1,7 +1,5 @@
 using System.IO.Compression;
-using System.Text.Json;
 using Anexia.Monitoring.Mvc.Modules;
-using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Tests;

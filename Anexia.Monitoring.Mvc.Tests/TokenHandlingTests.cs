@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 
 namespace Anexia.Monitoring.Mvc.Tests;

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Anexia.Monitoring.Mvc.Controllers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,118 @@
+using System.Reflection;
+using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary>
+/// What users rely on beyond behaviour: the build under test, one version everywhere, stable log event ids and a
+/// configuration reference that names every setting as the code spells it.
+/// </summary>
+[TestFixture]
+public sealed partial class ProjectDisciplineTests
+{
+    private static readonly Assembly Library = typeof(AnxMonitoringOptions).Assembly;
+
+    [Test]
+    public void TheLibraryBuildUnderTest_IsTheOneForTheTestsOwnFramework()
+    {
+        var library = Library.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName;
+        var tests = typeof(ProjectDisciplineTests).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName;
+
+        Assert.That(library, Is.Not.Null.And.EqualTo(tests), "the net8.0 leg of the suite tests the library's net8.0 build");
+    }
+
+    [Test]
+    public void Version_IsSetOnce_AndIsTheNewestReleaseOfTheChangelog()
+    {
+        var props = XDocument.Parse(RepositoryFiles.Read("Directory.Build.props"));
+        var versionPrefix = props.Descendants("VersionPrefix").Single().Value;
+        var newestRelease = ReleaseHeading().Match(RepositoryFiles.Read("CHANGELOG.md"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(newestRelease.Success, Is.True, "CHANGELOG.md has a release section (## [x.y.z] - date)");
+            Assert.That(newestRelease.Groups[1].Value, Is.EqualTo(versionPrefix), "CHANGELOG.md's newest release");
+            Assert.That(Library.GetName().Version?.ToString(3), Is.EqualTo(versionPrefix), "the assembly version");
+        });
+    }
+
+    [Test]
+    public void LogEvents_HaveUniqueExplicitIds_AndAreTheOnesTheConfigurationReferenceLists()
+    {
+        var events = Library.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>())
+            .OfType<LoggerMessageAttribute>()
+            .Select(a => $"{a.EventId} {a.EventName} {a.Level}")
+            .ToList();
+        var documented = LogEventRow().Matches(RepositoryFiles.Read("docs/configuration.md"))
+            .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value} {m.Groups[3].Value}")
+            .ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(events, Is.Not.Empty);
+            Assert.That(events.Select(e => e.Split(' ')[0]), Is.Unique, "event ids");
+            Assert.That(events.Select(e => e.Split(' ')[1]), Is.Unique, "event names");
+            Assert.That(events, Has.None.StartsWith("0 ").And.None.StartsWith("-1 "), "every event has an explicit id");
+            Assert.That(documented, Is.EquivalentTo(events), "docs/configuration.md's log event table");
+        });
+    }
+
+    [Test]
+    public void ConfigurationReference_ListsEverySetting_WithItsFlatKeyAndDefault()
+    {
+        var flatKeys = typeof(ConfigureAnxMonitoringOptions)
+            .GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name.EndsWith("Key", StringComparison.Ordinal))
+            .ToDictionary(f => f.Name[..^"Key".Length], f => (string)f.GetRawConstantValue()!);
+        var settings = typeof(AnxMonitoringOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        var rows = SettingRow().Matches(RepositoryFiles.Read("docs/configuration.md"))
+            .ToDictionary(m => m.Groups[1].Value, m => (FlatKey: m.Groups[2].Value, Default: m.Groups[3].Value.Trim()));
+        var defaults = new AnxMonitoringOptions();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(flatKeys.Keys, Is.EquivalentTo(settings.Select(p => p.Name)), "every setting has a flat key");
+            foreach (var setting in settings)
+            {
+                if (!rows.TryGetValue(setting.Name, out var row))
+                {
+                    Assert.Fail($"docs/configuration.md has no row for {setting.Name}");
+                    continue;
+                }
+
+                Assert.That(row.FlatKey, Is.EqualTo(flatKeys.GetValueOrDefault(setting.Name)), $"{setting.Name}'s flat key");
+                Assert.That(row.Default, Is.EqualTo(DocumentedDefault(setting.GetValue(defaults))).Or.Matches(ProseDefault(setting.GetValue(defaults))),
+                    $"{setting.Name}'s default");
+            }
+        });
+    }
+
+    /// <summary>How the reference writes a literal default: `true`, `16`, `00:00:10`.</summary>
+    private static string DocumentedDefault(object? value) => value switch
+    {
+        bool flag => flag ? "`true`" : "`false`",
+        TimeSpan span => $"`{span:c}`",
+        int number => $"`{number}`",
+        _ => "(no literal)",
+    };
+
+    /// <summary>An empty list or an unset value is described in words ("none", "off", "the public NuGet feed").</summary>
+    private static string ProseDefault(object? value) =>
+        value is null || value is System.Collections.ICollection { Count: 0 } ? "^[^`]+$" : "^(?!)";
+
+    [GeneratedRegex(@"^## \[(\d+\.\d+\.\d+[^\]]*)\] - \d{4}-\d{2}-\d{2}", RegexOptions.Multiline)]
+    private static partial Regex ReleaseHeading();
+
+    [GeneratedRegex(@"^\| (\d+) \| `(\w+)` \| (\w+) \|", RegexOptions.Multiline)]
+    private static partial Regex LogEventRow();
+
+    [GeneratedRegex(@"^\| `(\w+)` \| `(ANX_MONITORING_\w+)` \| ([^|]+) \|", RegexOptions.Multiline)]
+    private static partial Regex SettingRow();
+}
