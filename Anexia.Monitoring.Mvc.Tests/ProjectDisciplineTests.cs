@@ -94,6 +94,55 @@ public sealed partial class ProjectDisciplineTests
         });
     }
 
+    [Test]
+    public void Documentation_RelativeLinks_PointAtFilesAndHeadingsThatExist()
+    {
+        var pages = new[] { "README.md", "CHANGELOG.md" }
+            .Concat(Directory.GetFiles(RepositoryFiles.PathOf("docs"), "*.md").Select(f => "docs/" + Path.GetFileName(f)))
+            .ToList();
+        var broken = new List<string>();
+        foreach (var page in pages)
+        {
+            var folder = Path.GetDirectoryName(RepositoryFiles.PathOf(page))!;
+            foreach (Match link in MarkdownLink().Matches(RepositoryFiles.Read(page)))
+            {
+                var target = link.Groups[1].Value;
+                var hash = target.IndexOf('#', StringComparison.Ordinal);
+                var file = hash < 0 ? target : target[..hash];
+                var anchor = hash < 0 ? null : target[(hash + 1)..];
+                var path = file.Length == 0 ? RepositoryFiles.PathOf(page) : Path.GetFullPath(Path.Combine(folder, file));
+                if (!File.Exists(path) && !Directory.Exists(path))
+                {
+                    broken.Add($"{page}: {target} (no such file)");
+                }
+                else if (anchor is not null && !Headings(File.ReadAllText(path)).Contains(anchor))
+                {
+                    broken.Add($"{page}: {target} (no such heading)");
+                }
+            }
+        }
+
+        Assert.That(pages, Has.Count.GreaterThan(8));
+        Assert.That(broken, Is.Empty);
+    }
+
+    [Test]
+    public void Readme_LinksEveryDocumentationPage()
+    {
+        var readme = RepositoryFiles.Read("README.md");
+        var pages = Directory.GetFiles(RepositoryFiles.PathOf("docs"), "*.md").Select(f => "docs/" + Path.GetFileName(f));
+
+        Assert.That(pages.Where(page => !readme.Contains($"]({page}", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    /// <summary>The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens.</summary>
+    private static HashSet<string> Headings(string markdown) =>
+        HeadingLine().Matches(markdown)
+            .Select(m => string.Concat(m.Groups[1].Value.Trim().ToLowerInvariant()
+                .Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_'))
+                .Replace(' ', '-'))
+            .ToHashSet();
+
     /// <summary>How the reference writes a literal default: `true`, `16`, `00:00:10`.</summary>
     private static string DocumentedDefault(object? value) => value switch
     {
@@ -106,6 +155,12 @@ public sealed partial class ProjectDisciplineTests
     /// <summary>An empty list or an unset value is described in words ("none", "off", "the public NuGet feed").</summary>
     private static string ProseDefault(object? value) =>
         value is null || value is System.Collections.ICollection { Count: 0 } ? "^[^`]+$" : "^(?!)";
+
+    [GeneratedRegex(@"\]\((?!https?://|mailto:)([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+
+    [GeneratedRegex(@"^#{1,6} (.+)$", RegexOptions.Multiline)]
+    private static partial Regex HeadingLine();
 
     [GeneratedRegex(@"^## \[(\d+\.\d+\.\d+[^\]]*)\] - \d{4}-\d{2}-\d{2}", RegexOptions.Multiline)]
     private static partial Regex ReleaseHeading();
