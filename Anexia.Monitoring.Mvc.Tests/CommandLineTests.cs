@@ -8,11 +8,17 @@ namespace Anexia.Monitoring.Mvc.Tests;
 [TestFixture]
 public sealed class CommandLineTests
 {
-    private static string SampleDll()
+    /// <summary>
+    /// The sample as built beside these tests: the same configuration, framework and (for a self-contained run)
+    /// runtime identifier, so its output folder mirrors this one's. Started through its own executable, which
+    /// carries the runtime where the build is self-contained.
+    /// </summary>
+    private static string SampleExecutable()
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory); // bin/<Configuration>/<target framework>/
-        var configuration = testBin.Parent!.Name;
-        return RepositoryFiles.PathOf($"samples/Anexia.Monitoring.Mvc.Sample/bin/{configuration}/{testBin.Name}/Anexia.Monitoring.Mvc.Sample.dll");
+        var testsBin = RepositoryFiles.PathOf("Anexia.Monitoring.Mvc.Tests/bin");
+        var outputFolder = Path.GetRelativePath(testsBin, AppContext.BaseDirectory); // <Configuration>/<framework>[/<rid>]
+        var executable = OperatingSystem.IsWindows() ? "Anexia.Monitoring.Mvc.Sample.exe" : "Anexia.Monitoring.Mvc.Sample";
+        return Path.Combine(RepositoryFiles.PathOf("samples/Anexia.Monitoring.Mvc.Sample/bin"), outputFolder, executable);
     }
 
     [Test]
@@ -20,11 +26,11 @@ public sealed class CommandLineTests
     {
         await using var feed = await LocalNuGetFeed.StartAsync([new FeedPackage("Microsoft.EntityFrameworkCore.Sqlite", [new("99.0.0", LicenseExpression: "MIT")])]);
         var database = Path.Combine(Path.GetTempPath(), $"anx-cli-{Guid.NewGuid():N}.db");
-        var dll = SampleDll();
-        var start = new ProcessStartInfo("dotnet")
+        var sample = SampleExecutable();
+        var start = new ProcessStartInfo(sample)
         {
-            ArgumentList = { dll, "anxmonitormodules" },
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            ArgumentList = { "anxmonitormodules" },
+            WorkingDirectory = Path.GetDirectoryName(sample)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =
@@ -32,7 +38,7 @@ public sealed class CommandLineTests
                 ["ANX_MONITORING_PACKAGE_SOURCES"] = feed.ServiceIndexUrl,
                 ["ConnectionStrings__Default"] = $"Data Source={database}",
                 ["Urls"] = "http://127.0.0.1:0",
-                // The sample's net8.0 build runs on whatever newer runtime this machine has, as the tests do.
+                // A framework-dependent net8.0 build runs on whatever newer runtime this machine has, as the tests do.
                 ["DOTNET_ROLL_FORWARD"] = "Major",
             },
         };

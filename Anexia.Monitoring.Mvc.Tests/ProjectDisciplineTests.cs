@@ -27,6 +27,20 @@ public sealed partial class ProjectDisciplineTests
     }
 
     [Test]
+    public void TheRuntimeUnderTest_IsTheTargetFrameworksOwn_WhenTheRunCarriesIt()
+    {
+        var targetMajor = Version.Parse(typeof(ProjectDisciplineTests).Assembly
+            .GetCustomAttribute<TargetFrameworkAttribute>()!.FrameworkName.Split("Version=v")[1]).Major;
+        var runtimeFolder = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        var selfContained = string.Equals(
+            Path.TrimEndingDirectorySeparator(runtimeFolder ?? ""), Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), StringComparison.Ordinal);
+
+        // build/test runs the net8.0 leg self-contained, on .NET 8 itself; a plain `dotnet test` may roll it forward.
+        Assert.That(Environment.Version.Major, selfContained ? Is.EqualTo(targetMajor) : Is.GreaterThanOrEqualTo(targetMajor),
+            $"runtime {Environment.Version} from {runtimeFolder}");
+    }
+
+    [Test]
     public void Version_IsSetOnce_AndIsTheNewestReleaseOfTheChangelog()
     {
         var props = XDocument.Parse(RepositoryFiles.Read("Directory.Build.props"));

@@ -4,7 +4,6 @@
 // Prints one line per check and exits 1 when any fails.
 using System.IO.Compression;
 using System.Reflection.Metadata;
-using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
