@@ -93,7 +93,7 @@ var baselineRequests = feed.RequestsTo("/v3/registration/");
 
 await app.StopAsync();
 
-Console.WriteLine($"modules benchmark: {PackageCount} packages, feed latency {latency.TotalMilliseconds} ms per request, lookup concurrency {concurrency}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"modules benchmark: {PackageCount} packages, feed latency {latency.TotalMilliseconds} ms per request, lookup concurrency {concurrency}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 Console.WriteLine($"answer size: {body.Length} bytes");
 Console.WriteLine();
 Console.WriteLine($"{"",-34}{"this library",16}{"serial x2 baseline",22}");
