@@ -34,6 +34,7 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     private readonly Dictionary<string, FeedPackage> _packages;
     private readonly ConcurrentDictionary<string, int> _requestsByPath = new(StringComparer.OrdinalIgnoreCase);
     private int _requests;
+    private int _unauthorized;
 
     private LocalNuGetFeed(WebApplication app, IEnumerable<FeedPackage> packages)
     {
@@ -60,6 +61,15 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
 
     /// <summary>Package ids (lower case) whose registration answers 404 although the feed has them.</summary>
     public ConcurrentDictionary<string, bool> NotFound { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// When set, every request must carry <c>Authorization: Basic</c> with this user name and password, as a private
+    /// feed demands; others get 401 with a Basic challenge.
+    /// </summary>
+    public (string User, string Password)? RequiredCredentials { get; set; }
+
+    /// <summary>Requests answered 401 for missing or wrong credentials.</summary>
+    public int Unauthorized => Volatile.Read(ref _unauthorized);
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -109,6 +119,18 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
         if (Latency > TimeSpan.Zero)
         {
             await Task.Delay(Latency, context.RequestAborted);
+        }
+
+        if (RequiredCredentials is var (user, password))
+        {
+            var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+            if (context.Request.Headers.Authorization.ToString() != expected)
+            {
+                Interlocked.Increment(ref _unauthorized);
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"private feed\"";
+                return;
+            }
         }
 
         switch (Fault)

@@ -25,11 +25,25 @@ internal sealed partial class PackageRegistry
     {
     }
 
-    internal PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, string? localPackagesFolder, TimeProvider? time = null)
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="localPackagesFolder">The machine's global packages folder, where installed nuspecs are read.</param>
+    /// <param name="time">The clock of the cache lifetimes.</param>
+    /// <param name="nuGetConfigRoot">
+    /// Where NuGet.Config files are looked for with <see cref="AnxMonitoringOptions.UseNuGetConfig"/>: this folder and
+    /// those above it, then the user's and the machine's. The application's own folder unless a test says otherwise.
+    /// </param>
+    internal PackageRegistry(
+        IOptions<AnxMonitoringOptions> options,
+        ILogger<PackageRegistry> logger,
+        string? localPackagesFolder,
+        TimeProvider? time = null,
+        string? nuGetConfigRoot = null)
     {
         _logger = logger;
         _localPackagesFolder = localPackagesFolder;
-        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System));
+        var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
+        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
@@ -220,7 +234,7 @@ internal sealed partial class PackageRegistry
             _mapping = mapping;
         }
 
-        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger, TimeProvider time)
+        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger, TimeProvider time, string nuGetConfigRoot)
         {
             var sources = new List<PackageSource>();
             foreach (var configured in options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl])
@@ -233,7 +247,7 @@ internal sealed partial class PackageRegistry
             {
                 try
                 {
-                    var settings = Settings.LoadDefaultSettings(root: AppContext.BaseDirectory);
+                    var settings = Settings.LoadDefaultSettings(root: nuGetConfigRoot);
                     sources.AddRange(new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled));
                     mapping = PackageSourceMapping.GetPackageSourceMapping(settings);
                 }
