@@ -129,7 +129,7 @@ public sealed class AccessTokenTests
     [TestCase("PUT", "/anxapi/v1/up/")]
     [TestCase("DELETE", "/anxapi/v1/modules")]
     [TestCase("PATCH", "/anxapi/v1/modules/")]
-    public async Task OtherMethods_Return405WithAllowGet(string method, string url)
+    public async Task OtherMethods_Return405WithAllowHeader(string method, string url)
     {
         await using var host = await MonitoringTestHost.StartAsync();
         var ran = 0;

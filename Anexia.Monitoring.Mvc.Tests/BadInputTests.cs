@@ -104,7 +104,7 @@ public sealed class BadInputTests
         select new TestCaseData(method, path, withToken).SetName($"{method} {path} {(withToken ? "with" : "without")} token: 405");
 
     [TestCaseSource(nameof(DisallowedMethods))]
-    public async Task OtherMethods_Return405WithAllowGet(string method, string path, bool withToken)
+    public async Task OtherMethods_Return405WithAllowHeader(string method, string path, bool withToken)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), withToken ? $"{path}?access_token={Token}" : path);
         if (method is "POST" or "PUT" or "PATCH")

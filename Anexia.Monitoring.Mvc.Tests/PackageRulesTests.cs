@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Anexia.Monitoring.Mvc.Modules;
+using Microsoft.Extensions.DependencyModel;
 using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Tests;
@@ -75,6 +76,21 @@ public sealed class PackageRulesTests
     [Test]
     public void DependencyContextSource_WithoutManifest_ReturnsNull() =>
         Assert.That(new DependencyContextPackageSource(() => null).GetPackages(), Is.Null);
+
+    [Test]
+    public void DependencyContextSource_OfASingleFileApplication_ReturnsNull()
+    {
+        // What DependencyContext.Default holds in a single-file application: the framework's deps file alone, whose
+        // only entry is the runtime pack; the application's own deps.json stays inside the bundle.
+        var singleFile = new DependencyContext(
+            new TargetInfo(".NETCoreApp,Version=v10.0", runtime: null, runtimeSignature: null, isPortable: true),
+            CompilationOptions.Default,
+            [],
+            [new RuntimeLibrary("package", "Microsoft.NETCore.App.Runtime.linux-x64", "10.0.12", string.Empty, [], [], [], [], serviceable: false)],
+            []);
+
+        Assert.That(new DependencyContextPackageSource(() => singleFile).GetPackages(), Is.Null);
+    }
 
     private static void WriteNupkg(string folder, string id, string version, string licence)
     {

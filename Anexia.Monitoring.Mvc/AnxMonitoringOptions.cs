@@ -133,6 +133,15 @@ public sealed class AnxMonitoringOptions
     }
 
     /// <summary>
+    /// Whether the <c>up</c> checks run once in the background right after the application has started (without
+    /// delaying the start), so that the first probe does not pay for building the EF Core models, opening the first
+    /// database connections and compiling the code paths, and answers as fast as the later ones. That run's answer is
+    /// given to requests within <see cref="UpCacheLifetime"/>, as any run's. Default: <see langword="true"/>.
+    /// Flat key: <c>ANX_MONITORING_UP_WARM_UP</c>.
+    /// </summary>
+    public bool UpWarmUp { get; set; } = true;
+
+    /// <summary>
     /// The package sources <c>modules</c> asks for newest versions and licences: NuGet v3 service index URLs or
     /// local folders. Default: empty, which means the public NuGet feed. Flat key:
     /// <c>ANX_MONITORING_PACKAGE_SOURCES</c> (separated by <c>;</c>).

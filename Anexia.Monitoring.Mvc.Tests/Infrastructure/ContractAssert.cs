@@ -11,7 +11,7 @@ internal static class ContractAssert
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Credentials"), Is.EqualTo(new[] { "true" }));
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Methods"), Is.EqualTo(new[] { "GET, OPTIONS" }));
-            Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "GET" }));
+            Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { "GET", "HEAD", "OPTIONS" }));
             Assert.That(response.Headers.GetValues("Access-Control-Allow-Headers"), Is.EqualTo(new[] { "Authorization" }));
             Assert.That(response.Headers.CacheControl?.NoStore, Is.True, "Cache-Control: no-store");
         });

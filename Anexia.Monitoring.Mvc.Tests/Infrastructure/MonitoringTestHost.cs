@@ -45,17 +45,22 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
     public IEventAggregator Events => _app.Services.GetRequiredService<IEventAggregator>();
 
     /// <summary>Starts a host.</summary>
-    /// <param name="settings">Configuration values; <c>AnxMonitoring:AccessToken</c> defaults to <see cref="Token"/>.</param>
+    /// <param name="settings">
+    /// Configuration values; <c>AnxMonitoring:AccessToken</c> defaults to <see cref="Token"/> and
+    /// <c>AnxMonitoring:UpWarmUp</c> to false. A null value removes the key, so that the library's default applies.
+    /// </param>
     /// <param name="withIdentityDatabase">Whether to register an Identity context on a fresh SQLite file.</param>
     /// <param name="configureServices">More services, after the README's lines.</param>
     /// <param name="configureApp">More app set-up, before <c>MapControllers</c>.</param>
     /// <param name="addMonitoring">Replaces the README's <c>AddControllers().AddAnxMonitoring(...)</c> line.</param>
+    /// <param name="mapEndpoints">Replaces the README's <c>app.MapControllers()</c> line.</param>
     public static async Task<MonitoringTestHost> StartAsync(
         IDictionary<string, string?>? settings = null,
         bool withIdentityDatabase = true,
         Action<WebApplicationBuilder>? configureServices = null,
         Action<WebApplication>? configureApp = null,
-        Action<WebApplicationBuilder>? addMonitoring = null)
+        Action<WebApplicationBuilder>? addMonitoring = null,
+        Action<WebApplication>? mapEndpoints = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.UseTestServer();
@@ -69,10 +74,20 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
         {
             ["AnxMonitoring:AccessToken"] = Token,
             ["AnxMonitoring:PackageSources:0"] = UnreachableSource,
+            // The run after start-up would race with the checks a test subscribes after start; the tests of the
+            // warm-up itself switch it on.
+            ["AnxMonitoring:UpWarmUp"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            values[key] = value;
+            if (value is null)
+            {
+                values.Remove(key);
+            }
+            else
+            {
+                values[key] = value;
+            }
         }
 
         builder.Configuration.Sources.Clear();
@@ -110,7 +125,15 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
         }
 
         configureApp?.Invoke(app);
-        app.MapControllers();
+        if (mapEndpoints is null)
+        {
+            app.MapControllers();
+        }
+        else
+        {
+            mapEndpoints(app);
+        }
+
         await app.StartAsync();
         return new MonitoringTestHost(app, databasePath, logs);
     }

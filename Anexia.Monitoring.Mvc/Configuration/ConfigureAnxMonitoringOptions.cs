@@ -21,6 +21,7 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string VulnerabilityWarningSeverityKey = "ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY";
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
     public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
+    public const string UpWarmUpKey = "ANX_MONITORING_UP_WARM_UP";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
     public const string UseNuGetConfigKey = "ANX_MONITORING_USE_NUGET_CONFIG";
     public const string ExcludeModulesKey = "ANX_MONITORING_EXCLUDE_MODULES";
@@ -85,6 +86,11 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[UpCacheLifetimeKey] is { } upLifetime)
         {
             options.UpCacheLifetime = ParseTimeout(UpCacheLifetimeKey, upLifetime, allowZero: true);
+        }
+
+        if (_configuration[UpWarmUpKey] is { } upWarmUp)
+        {
+            options.UpWarmUp = ParseFlag(UpWarmUpKey, upWarmUp);
         }
 
         if (_configuration[PackageSourcesKey] is { } sources)

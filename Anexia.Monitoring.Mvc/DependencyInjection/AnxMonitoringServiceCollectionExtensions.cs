@@ -96,6 +96,8 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<IEventAggregator, EventAggregator>();
         services.TryAddSingleton<HealthCheckBridge>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EndpointMappingWarning>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UpWarmUp>());
         services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
         services.TryAddSingleton<PackageRegistry>();
         services.TryAddSingleton<ModulesCatalog>();

@@ -12,8 +12,11 @@ namespace Anexia.Monitoring.Mvc.Filters;
 /// </summary>
 internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
 {
-    /// <summary>The one method the endpoints serve, as announced in <c>Allow</c>.</summary>
-    public const string AllowedMethods = "GET";
+    /// <summary>
+    /// The methods the endpoints answer, as announced in <c>Allow</c>: GET, HEAD (the same headers, no body) and
+    /// OPTIONS (the CORS preflight). Every other method gets 405 with this same header.
+    /// </summary>
+    public const string AllowedMethods = "GET, HEAD, OPTIONS";
 
     public void OnResultExecuting(ResultExecutingContext context)
     {

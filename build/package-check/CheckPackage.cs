@@ -1,6 +1,7 @@
 // Opens the produced .nupkg and .snupkg and checks that what a user of the package relies on is inside.
 // Run by build/pack as a file-based program:
-//   dotnet run build/package-check/CheckPackage.cs -- <nupkg> <snupkg> <version> <commit> <repository url> <frameworks>
+//   dotnet run build/package-check/CheckPackage.cs -- <nupkg> <snupkg> <version> <commit> <repository url> <frameworks> <floors>
+// <floors> is "<framework>|<package id>=<version>|...;<framework>|..." (build/pack reads it from Directory.Packages.props).
 // Prints one line per check and exits 1 when any fails.
 using System.IO.Compression;
 using System.Reflection.Metadata;
@@ -9,14 +10,19 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
-if (args.Length != 6)
+if (args.Length != 7)
 {
-    Console.Error.WriteLine("usage: CheckPackage.cs <nupkg> <snupkg> <version> <commit> <repository url> <frameworks;separated>");
+    Console.Error.WriteLine("usage: CheckPackage.cs <nupkg> <snupkg> <version> <commit> <repository url> <frameworks;separated> <framework|id=version|...;...>");
     return 2;
 }
 
 var (nupkgPath, snupkgPath, version, commit, repositoryUrl) = (args[0], args[1], args[2], args[3], args[4]);
 var frameworks = args[5].Split(';', StringSplitOptions.RemoveEmptyEntries);
+var floors = args[6].Split(';', StringSplitOptions.RemoveEmptyEntries)
+    .Select(group => group.Split('|'))
+    .ToDictionary(
+        parts => parts[0],
+        parts => parts.Skip(1).Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1], StringComparer.OrdinalIgnoreCase));
 const string PackageId = "Anexia.Monitoring.Mvc";
 var failures = 0;
 
@@ -61,6 +67,19 @@ var dependencyGroups = metadata.Element(ns + "dependencies")?.Elements(ns + "gro
     .Select(g => g.Attribute("targetFramework")?.Value).ToHashSet() ?? [];
 Check(frameworks.All(dependencyGroups.Contains), $"dependencies are declared for {string.Join(", ", frameworks)}");
 
+// The dependency floors: every host on a later patch must be able to install the package, so each framework's group
+// names exactly the library's direct dependencies, each at its floor ("8.0.30" means 8.0.30 or later).
+foreach (var group in metadata.Element(ns + "dependencies")?.Elements(ns + "group") ?? [])
+{
+    var framework = group.Attribute("targetFramework")?.Value ?? "";
+    var declared = group.Elements(ns + "dependency")
+        .ToDictionary(d => d.Attribute("id")?.Value ?? "", d => d.Attribute("version")?.Value ?? "", StringComparer.OrdinalIgnoreCase);
+    var expected = floors.GetValueOrDefault(framework) ?? [];
+    var text = string.Join(", ", declared.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {d.Value}"));
+    Check(declared.Count == expected.Count && expected.All(e => declared.GetValueOrDefault(e.Key) == e.Value),
+        $"{framework}: the dependencies are the floors ({text})");
+}
+
 // The README: present, and no link a package page could not follow.
 var readme = System.Text.Encoding.UTF8.GetString(Read(nupkg, "README.md"));
 var relativeLinks = Regex.Matches(readme, @"\]\((?!https?://|#|mailto:)([^)\s]+)\)").Select(m => m.Groups[1].Value).ToList();
@@ -89,6 +108,40 @@ void CheckFramework(string framework)
     var reader = pe.GetMetadataReader();
     var debugEntries = pe.ReadDebugDirectory();
     Check(debugEntries.Any(e => e.Type == DebugDirectoryEntryType.Reproducible), $"{framework}: the assembly was built deterministically");
+
+    // Compiled against no later version than the floors declare: EF Core's assembly versions carry the patch, so a
+    // library built against a later patch than it declares fails to load in a host on the declared one.
+    var floorOf = floors.GetValueOrDefault(framework) ?? [];
+    string? FloorFor(string assembly) => assembly switch
+    {
+        _ when assembly.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
+            || assembly == "Microsoft.AspNetCore.Identity.EntityFrameworkCore" => floorOf.GetValueOrDefault("Microsoft.AspNetCore.Identity.EntityFrameworkCore"),
+        "Microsoft.Extensions.DependencyModel" => floorOf.GetValueOrDefault("Microsoft.Extensions.DependencyModel"),
+        _ when assembly.StartsWith("NuGet.", StringComparison.Ordinal) => floorOf.GetValueOrDefault("NuGet.Protocol"),
+        _ => null,
+    };
+    var tooNew = new List<string>();
+    var compared = 0;
+    foreach (var handle in reader.AssemblyReferences)
+    {
+        var reference = reader.GetAssemblyReference(handle);
+        var name = reader.GetString(reference.Name);
+        if (FloorFor(name) is not { } floor)
+        {
+            continue;
+        }
+
+        compared++;
+        var compiledAgainst = new Version(reference.Version.Major, reference.Version.Minor, Math.Max(reference.Version.Build, 0));
+        if (compiledAgainst > Version.Parse(floor))
+        {
+            tooNew.Add($"{name} {reference.Version} > {floor}");
+        }
+    }
+
+    Check(compared > 0 && tooNew.Count == 0,
+        $"{framework}: compiled against no later EF Core, Identity, DependencyModel or NuGet assembly than the floors ({compared} references)" +
+        (tooNew.Count > 0 ? ": " + string.Join(", ", tooNew) : ""));
 
     // Every public type has its documentation (the build itself fails on an undocumented public member).
     var xml = XDocument.Load(new MemoryStream(Read(nupkg, $"lib/{framework}/{PackageId}.xml")));

@@ -1,0 +1,79 @@
+using Anexia.Monitoring.Mvc.Controllers;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Configuration;
+
+/// <summary>
+/// Logs one warning once the application has started when <c>AddAnxMonitoring</c> was called but no controller
+/// endpoints are mapped (no <c>MapControllers</c>, <c>MapDefaultControllerRoute</c> or <c>MapControllerRoute</c>):
+/// the endpoints would then answer 404 without a word. Runs in the background after the start, since listing the
+/// endpoints builds the MVC action table (which the first request would build anyway). Hosts on the older
+/// <c>UseMvc</c> routing (<see cref="MvcOptions.EnableEndpointRouting"/> off) have no endpoints to look at.
+/// </summary>
+internal sealed partial class EndpointMappingWarning : IHostedService
+{
+    private readonly IServiceProvider _services;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<EndpointMappingWarning> _logger;
+    private CancellationTokenRegistration _registration;
+
+    public EndpointMappingWarning(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<EndpointMappingWarning> logger)
+    {
+        _services = services;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    /// <summary>The check, once the application has started.</summary>
+    internal Task? Run { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = _lifetime.ApplicationStarted.Register(() => Run = Task.Run(Check));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _registration.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Logs the warning when the controller's actions are not among the application's endpoints.</summary>
+    internal void Check()
+    {
+        if (_services.GetService<IOptions<MvcOptions>>()?.Value.EnableEndpointRouting == false
+            || _services.GetService<EndpointDataSource>() is not { } endpoints)
+        {
+            return;
+        }
+
+        try
+        {
+            var mapped = endpoints.Endpoints.Any(endpoint =>
+                endpoint.Metadata.GetMetadata<ControllerActionDescriptor>()?.ControllerTypeInfo.AsType() == typeof(AnxApiController));
+            if (!mapped)
+            {
+                Log.NoControllerEndpoints(_logger);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // The host stopped, or its endpoints cannot be built (which its first request will report): nothing to add.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2, EventName = "NoControllerEndpoints", Level = LogLevel.Warning,
+            Message = "AddAnxMonitoring was called, but the application maps no controller endpoints, so /anxapi/v1/up and /anxapi/v1/modules will answer 404. "
+                + "Add app.MapControllers() (or MapDefaultControllerRoute() / MapControllerRoute(...)) to Program.cs.")]
+        public static partial void NoControllerEndpoints(ILogger logger);
+    }
+}
