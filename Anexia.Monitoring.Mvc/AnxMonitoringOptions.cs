@@ -133,10 +133,11 @@ public sealed class AnxMonitoringOptions
     }
 
     /// <summary>
-    /// Whether the <c>up</c> checks run once in the background right after the application has started (without
-    /// delaying the start), so that the first probe does not pay for building the EF Core models, opening the first
-    /// database connections and compiling the code paths, and answers as fast as the later ones. That run's answer is
-    /// given to requests within <see cref="UpCacheLifetime"/>, as any run's. Default: <see langword="true"/>.
+    /// Whether <c>up</c> runs twice in the background right after the application has started (without delaying the
+    /// start), so that the first probe does not pay for building the EF Core models, opening the first database
+    /// connections and compiling the code paths. The first run is a request made in memory to the endpoint (with the
+    /// configured token; it never touches the network), the second a run of the checks alone. The second run's answer
+    /// is given to requests within <see cref="UpCacheLifetime"/>, as any run's. Default: <see langword="true"/>.
     /// Flat key: <c>ANX_MONITORING_UP_WARM_UP</c>.
     /// </summary>
     public bool UpWarmUp { get; set; } = true;

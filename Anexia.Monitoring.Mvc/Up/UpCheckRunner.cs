@@ -38,10 +38,16 @@ internal sealed class UpCheckRunner
     /// The run itself is bounded by the check time limit and is not cancelled when one waiting request goes
     /// away; <paramref name="cancellationToken"/> only stops this caller's wait.
     /// </summary>
-    public Task<UpReport> RunAsync(CancellationToken cancellationToken)
+    public Task<UpReport> RunAsync(CancellationToken cancellationToken) => RunAsync(reuseFinishedRun: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(CancellationToken)"/>; with <paramref name="reuseFinishedRun"/> false a finished run is
+    /// not reused (a run in flight still is), so the checks run again.
+    /// </summary>
+    internal Task<UpReport> RunAsync(bool reuseFinishedRun, CancellationToken cancellationToken)
     {
         var lifetime = _options.CurrentValue.UpCacheLifetime;
-        if (lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
+        if (reuseFinishedRun && lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
         {
             return last.Report;
         }

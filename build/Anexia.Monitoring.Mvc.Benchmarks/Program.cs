@@ -2,14 +2,21 @@
 // 50 ms. Measures the first answer against the ideal ceil(300 / concurrency) x 50 ms, the warm answer's median
 // time, its throughput against a static endpoint of the same size in the same run, the feed requests per package,
 // and the same figures for the serial twice-per-package approach of the older .NET package, as a baseline.
-// Loopback only; bounded in time; stops by itself.
+// Loopback only; bounded in time; stops by itself. With "first-probe-host" it is instead the host build/first-probe
+// starts (FirstProbeHost.cs).
 using System.Diagnostics;
 using System.Net;
 using Anexia.Monitoring.Mvc;
+using Anexia.Monitoring.Mvc.Benchmarks;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+
+if (args.FirstOrDefault() == "first-probe-host")
+{
+    return await FirstProbeHost.RunAsync(args[1..]);
+}
 
 const int PackageCount = 300;
 const string Token = "bench-token";
