@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -7,6 +8,9 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// Runs a list of <see cref="MonitorUpCheck"/> subscribers concurrently, each on the thread pool and in a DI scope
 /// of its own, all under one time limit, and returns what each reported, in the list's order. Used by the
 /// <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
+/// A check still running from an earlier run (it outlived its time limit and ignores its token, or blocks its thread)
+/// is not started again: it is reported as timed out at once, until it really ends. So a check that never returns
+/// holds one thread for the life of the process, not one more per run.
 /// </summary>
 internal sealed partial class UpCheckExecutor
 {
@@ -15,6 +19,9 @@ internal sealed partial class UpCheckExecutor
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    // The runs that outlived their time limit and have not ended yet, per subscription.
+    private readonly ConcurrentDictionary<EventSubscription<MonitorUpCheck>, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
 
     public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger logger)
     {
@@ -50,6 +57,12 @@ internal sealed partial class UpCheckExecutor
 
     private async Task<UpCheckOutcome[]> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout, CancellationTokenSource timeoutSource)
     {
+        if (_stillRunning.TryGetValue(subscription, out var earlier) && !earlier.IsCompleted)
+        {
+            Log.CheckStillRunning(_logger, subscription.Name);
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{subscription.Name} timed out (still running from an earlier run)")];
+        }
+
         var scope = _scopeFactory.CreateAsyncScope();
         var check = new MonitorUpCheck(scope.ServiceProvider);
 
@@ -80,7 +93,7 @@ internal sealed partial class UpCheckExecutor
         }
         catch (Exception error)
         {
-            Log.CheckFailed(_logger, subscription.Name, error);
+            Log.CheckFailed(_logger, subscription.Name, SecretMasker.Apply(error.ToString()));
             return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
         finally
@@ -92,6 +105,15 @@ internal sealed partial class UpCheckExecutor
             }
             else
             {
+                // Until it ends, later runs report it as still running instead of starting it again.
+                _stillRunning[subscription] = work;
+                _ = work.ContinueWith(
+                    (late, state) => ((ConcurrentDictionary<EventSubscription<MonitorUpCheck>, Task>)state!)
+                        .TryRemove(new KeyValuePair<EventSubscription<MonitorUpCheck>, Task>(subscription, late)),
+                    _stillRunning,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 _ = work.ContinueWith(
                     static (late, state) =>
                     {
@@ -108,7 +130,7 @@ internal sealed partial class UpCheckExecutor
 
     private UpCheckOutcome Warned(EventSubscription<MonitorUpCheck> subscription, string message)
     {
-        Log.CheckWarned(_logger, subscription.Name, message);
+        Log.CheckWarned(_logger, subscription.Name, SecretMasker.Apply(message));
         return new UpCheckOutcome(UpCheckStatus.Warning, message);
     }
 
@@ -118,12 +140,18 @@ internal sealed partial class UpCheckExecutor
             Message = "Up check '{CheckName}' reported a warning: {WarningMessage}")]
         public static partial void CheckWarned(ILogger logger, string checkName, string warningMessage);
 
+        // The exception's text (type, message, stack, inner exceptions) with credentials masked, not the exception
+        // object itself: a logging provider would write its message as it is.
         [LoggerMessage(EventId = 102, EventName = "UpCheckFailed", Level = LogLevel.Warning,
-            Message = "Up check '{CheckName}' reported an error.")]
-        public static partial void CheckFailed(ILogger logger, string checkName, Exception exception);
+            Message = "Up check '{CheckName}' reported an error: {Error}")]
+        public static partial void CheckFailed(ILogger logger, string checkName, string error);
 
         [LoggerMessage(EventId = 103, EventName = "UpCheckTimedOut", Level = LogLevel.Warning,
             Message = "Up check '{CheckName}' did not finish within {CheckTimeout}; reported as timed out.")]
         public static partial void CheckTimedOut(ILogger logger, string checkName, TimeSpan checkTimeout);
+
+        [LoggerMessage(EventId = 106, EventName = "UpCheckStillRunning", Level = LogLevel.Debug,
+            Message = "Up check '{CheckName}' is still running from an earlier run that timed out; not started again, reported as timed out.")]
+        public static partial void CheckStillRunning(ILogger logger, string checkName);
     }
 }

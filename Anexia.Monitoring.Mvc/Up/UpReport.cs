@@ -53,9 +53,12 @@ internal sealed class UpReport
         }
     }
 
-    /// <summary>One outcome as its line of the body: <c>WARNING: msg</c> or <c>ERROR: msg</c>, kept on one line.</summary>
+    /// <summary>
+    /// One outcome as its line of the body: <c>WARNING: msg</c> or <c>ERROR: msg</c>, kept on one line, with the
+    /// credentials in the message masked (<see cref="SecretMasker"/>).
+    /// </summary>
     internal static string Line(UpCheckOutcome outcome) =>
-        (outcome.Status == UpCheckStatus.Error ? "ERROR: " : "WARNING: ") + ToSingleLine(outcome.Message);
+        (outcome.Status == UpCheckStatus.Error ? "ERROR: " : "WARNING: ") + ToSingleLine(outcome.Message is null ? null : SecretMasker.Apply(outcome.Message));
 
     /// <summary>
     /// Keeps a message on its one line: every control character (line breaks, including the Unicode ones,

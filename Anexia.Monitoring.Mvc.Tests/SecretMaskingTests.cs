@@ -1,0 +1,69 @@
+using System.Net;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary>Credentials in check messages never reach an up line or a log entry.</summary>
+[TestFixture]
+public sealed class SecretMaskingTests
+{
+    [TestCase("login to https://admin:Hunter2Secret@api.internal.example failed", "login to https://***@api.internal.example failed")]
+    [TestCase("redis://:s3cret@cache:6379 refused", "redis://***@cache:6379 refused")]
+    [TestCase("ftp://deploy@files.example/path@2 timed out", "ftp://***@files.example/path@2 timed out")]
+    [TestCase("Host=db;Username=app;Password=Hunter2;Database=shop", "Host=db;Username=app;Password=***;Database=shop")]
+    [TestCase("Server=db;User ID=sa;Pwd=abc def;Encrypt=true", "Server=db;User ID=sa;Pwd=***;Encrypt=true")]
+    [TestCase("Data Source=x;password = \"quoted; value\";Timeout=3", "Data Source=x;password = ***;Timeout=3")]
+    [TestCase("DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=abc==;EndpointSuffix=core", "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=***;EndpointSuffix=core")]
+    [TestCase("Endpoint=sb://bus/;SharedAccessKeyName=root;SharedAccessKey=xyz=", "Endpoint=sb://bus/;SharedAccessKeyName=root;SharedAccessKey=***")]
+    [TestCase("queue length 12000 above 10000", "queue length 12000 above 10000")]
+    [TestCase("see https://status.example/incidents?id=4 for details", "see https://status.example/incidents?id=4 for details")]
+    public void Apply_MasksUserInfoAndPasswordKeysAndLeavesTheRest(string message, string expected) =>
+        Assert.That(SecretMasker.Apply(message), Is.EqualTo(expected));
+
+    [Test]
+    public void Apply_WithoutSecrets_ReturnsTheSameInstance()
+    {
+        const string message = "disk 93% full";
+
+        Assert.That(SecretMasker.Apply(message), Is.SameAs(message));
+    }
+
+    [Test]
+    public async Task Up_CheckThrowingACredentialUrl_WritesTheLineMaskedAndLogsNoSecret()
+    {
+        await using var host = await MonitoringTestHost.StartAsync(
+            configureServices: b => b.Services.AddHealthChecks()
+                .AddCheck("billing", () => HealthCheckResult.Unhealthy("Host=billing;Password=BridgeSecret1;Database=b"))
+                .AddCheck("mail", () => HealthCheckResult.Degraded("smtp://relay:MailSecret2@mail.internal refused")));
+        host.Events.Subscribe<MonitorUpCheck>("api", (_, _) =>
+            throw new InvalidOperationException("login to https://admin:Hunter2Secret@api.internal.example failed"));
+        host.Events.Subscribe<MonitorUpCheck>("cache", (_, _) =>
+            throw new MonitorUpWarningException("redis://:CacheSecret3@cache:6379 is slow"));
+
+        using var response = await host.GetUpAsync();
+        var body = await response.Content.ReadAsStringAsync();
+        // The library's own entries; the host's health check service logs its checks' descriptions itself.
+        var logs = string.Join("\n", host.Logs.Entries.Where(e => e.Category.StartsWith("Anexia.", StringComparison.Ordinal)).Select(e => e.ToString()));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+            Assert.That(body.Split('\n'), Is.EqualTo(new[]
+            {
+                "WARNING: mail: smtp://***@mail.internal refused",
+                "WARNING: redis://***@cache:6379 is slow",
+                "ERROR: billing: Host=billing;Password=***;Database=b",
+                "ERROR: login to https://***@api.internal.example failed",
+            }));
+            foreach (var secret in new[] { "Hunter2Secret", "BridgeSecret1", "MailSecret2", "CacheSecret3" })
+            {
+                Assert.That(logs, Does.Not.Contain(secret), $"{secret} in the log");
+            }
+
+            Assert.That(logs, Does.Contain("https://***@api.internal.example"), "the masked message is logged");
+        });
+    }
+}
