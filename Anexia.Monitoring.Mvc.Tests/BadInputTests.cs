@@ -21,9 +21,15 @@ public sealed class BadInputTests
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        // An empty local folder as the only package source: modules answers at once, every package unknown.
+        // An empty local folder as the only package source: modules answers at once, every package unknown. This
+        // fixture sends hundreds of refused requests from one (unknown) address to see each refusal's exact answer,
+        // so the failed-token throttling, tested on its own in TokenThrottlingTests, is off here.
         _emptySource = Directory.CreateTempSubdirectory("anx-empty-source-").FullName;
-        _host = await StartAsync(new Dictionary<string, string?> { ["AnxMonitoring:PackageSources:0"] = _emptySource });
+        _host = await StartAsync(new Dictionary<string, string?>
+        {
+            ["AnxMonitoring:PackageSources:0"] = _emptySource,
+            ["AnxMonitoring:FailedTokenLimit"] = "0",
+        });
     }
 
     [OneTimeTearDown]

@@ -3,6 +3,7 @@ using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -63,6 +64,29 @@ public sealed class StartupTests
         {
             Assert.That(warnings, Is.Empty);
             await ContractAssert.IsPlainTextAsync(up, HttpStatusCode.OK, "OK");
+        });
+    }
+
+    [Test]
+    public async Task RunWithAnxMonitoringCommands_WithoutAddAnxMonitoring_WarnsThatBothEndpointsAnswer404()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.WebHost.UseTestServer();
+        var logs = new CapturingLoggerProvider();
+        builder.Logging.ClearProviders().AddProvider(logs);
+        builder.Services.AddControllers(); // AddAnxMonitoring forgotten
+        await using var app = builder.Build();
+        app.MapControllers();
+        app.Lifetime.ApplicationStarted.Register(app.Lifetime.StopApplication);
+
+        await app.RunWithAnxMonitoringCommandsAsync([]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var warning = logs.Entries.Single(e => e.EventId.Name == "AnxMonitoringNotAdded");
+        Assert.Multiple(() =>
+        {
+            Assert.That(warning.Level, Is.EqualTo(LogLevel.Warning));
+            Assert.That(warning.EventId.Id, Is.EqualTo(3));
+            Assert.That(warning.Message, Does.Contain("AddAnxMonitoring(...) was not").And.Contain("will answer 404"));
         });
     }
 

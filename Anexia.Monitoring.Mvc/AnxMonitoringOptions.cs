@@ -54,6 +54,8 @@ public sealed class AnxMonitoringOptions
     private TimeSpan _lookupTimeout = TimeSpan.FromSeconds(DefaultLookupTimeoutSeconds);
     private TimeSpan _modulesDeadline = TimeSpan.FromSeconds(DefaultModulesDeadlineSeconds);
     private int _lookupConcurrency = DefaultLookupConcurrency;
+    private int _failedTokenLimit = 60;
+    private TimeSpan _failedTokenWindow = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The token a caller must pass, as the query parameter <c>access_token</c> or as the header
@@ -130,6 +132,35 @@ public sealed class AnxMonitoringOptions
     {
         get => _upCacheLifetime;
         set => _upCacheLifetime = value == TimeSpan.Zero ? value : RequirePositive(value);
+    }
+
+    /// <summary>
+    /// How many failed token checks one client address may have per <see cref="FailedTokenWindow"/>; further
+    /// requests from it without a valid token get 429 with <c>Retry-After</c> instead of 401 until its window
+    /// passes. Requests with a valid token are never throttled. The address is what ASP.NET Core reports
+    /// (<c>HttpContext.Connection.RemoteIpAddress</c>, so the host's forwarded-headers set-up applies); IPv6 addresses
+    /// count per /64. Default: 60. <c>0</c> switches the throttling off (every failure gets 401). Flat key:
+    /// <c>ANX_MONITORING_FAILED_TOKEN_LIMIT</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int FailedTokenLimit
+    {
+        get => _failedTokenLimit;
+        set => _failedTokenLimit = value >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The failed token limit must be zero (off) or positive.");
+    }
+
+    /// <summary>
+    /// The window of <see cref="FailedTokenLimit"/>, and the interval of the one Warning that sums up the refused
+    /// requests (their count and the addresses most of them came from). Default: one minute. Flat key:
+    /// <c>ANX_MONITORING_FAILED_TOKEN_WINDOW</c> (seconds, or a time span).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
+    public TimeSpan FailedTokenWindow
+    {
+        get => _failedTokenWindow;
+        set => _failedTokenWindow = RequirePositive(value);
     }
 
     /// <summary>

@@ -22,6 +22,8 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
     public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
     public const string UpWarmUpKey = "ANX_MONITORING_UP_WARM_UP";
+    public const string FailedTokenLimitKey = "ANX_MONITORING_FAILED_TOKEN_LIMIT";
+    public const string FailedTokenWindowKey = "ANX_MONITORING_FAILED_TOKEN_WINDOW";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
     public const string UseNuGetConfigKey = "ANX_MONITORING_USE_NUGET_CONFIG";
     public const string ExcludeModulesKey = "ANX_MONITORING_EXCLUDE_MODULES";
@@ -91,6 +93,18 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[UpWarmUpKey] is { } upWarmUp)
         {
             options.UpWarmUp = ParseFlag(UpWarmUpKey, upWarmUp);
+        }
+
+        if (_configuration[FailedTokenLimitKey] is { } failedTokenLimit)
+        {
+            options.FailedTokenLimit = int.TryParse(failedTokenLimit.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) && limit >= 0
+                ? limit
+                : throw new InvalidOperationException($"The setting {FailedTokenLimitKey} must be a whole number, 0 (off) or more.");
+        }
+
+        if (_configuration[FailedTokenWindowKey] is { } failedTokenWindow)
+        {
+            options.FailedTokenWindow = ParseTimeout(FailedTokenWindowKey, failedTokenWindow);
         }
 
         if (_configuration[PackageSourcesKey] is { } sources)

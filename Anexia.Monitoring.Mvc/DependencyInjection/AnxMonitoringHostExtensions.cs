@@ -1,10 +1,11 @@
 using Anexia.Monitoring.Mvc.Modules;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>The command line of the Anexia monitoring, as Django's <c>manage.py anxmonitormodules</c>.</summary>
-public static class AnxMonitoringHostExtensions
+public static partial class AnxMonitoringHostExtensions
 {
     /// <summary>The argument that prints the <c>modules</c> report instead of serving HTTP.</summary>
     public const string ModulesCommand = "anxmonitormodules";
@@ -13,6 +14,8 @@ public static class AnxMonitoringHostExtensions
     /// Runs the host, unless <paramref name="args"/> holds <c>anxmonitormodules</c>: then prints the same JSON as
     /// <c>/anxapi/v1/modules</c> to standard output (waiting for every lookup, each within its timeout), reports
     /// progress on standard error, and returns without serving HTTP. Replaces <c>app.Run()</c> in Program.cs.
+    /// When <c>AddAnxMonitoring(...)</c> was not called, the host runs with a warning saying so, and the command
+    /// writes that to standard error and sets the exit code 1.
     /// </summary>
     /// <param name="host">The built application.</param>
     /// <param name="args">The command-line arguments of the process.</param>
@@ -21,14 +24,25 @@ public static class AnxMonitoringHostExtensions
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(args);
+        var catalog = host.Services.GetService<ModulesCatalog>();
         if (!args.Contains(ModulesCommand, StringComparer.Ordinal))
         {
+            if (catalog is null && host.Services.GetService<ILoggerFactory>() is { } loggers)
+            {
+                Log.NotAdded(loggers.CreateLogger(typeof(AnxMonitoringHostExtensions).FullName!));
+            }
+
             await host.RunAsync();
             return;
         }
 
-        var catalog = host.Services.GetService<ModulesCatalog>()
-            ?? throw new InvalidOperationException("The anxmonitormodules command needs AddAnxMonitoring(...) in the application's services.");
+        if (catalog is null)
+        {
+            await Console.Error.WriteLineAsync($"{ModulesCommand}: the application does not call AddAnxMonitoring(...) on its services; there is no report to print.");
+            Environment.ExitCode = 1;
+            return;
+        }
+
         var progress = new Progress<(int Done, int Total)>(p =>
             Console.Error.WriteLine($"{ModulesCommand}: {p.Done}/{p.Total} package lookups done"));
         var report = await catalog.GetCompleteReportAsync(progress, CancellationToken.None);
@@ -36,5 +50,13 @@ public static class AnxMonitoringHostExtensions
         await stdout.WriteAsync(report);
         await stdout.WriteAsync("\n"u8.ToArray());
         await stdout.FlushAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3, EventName = "AnxMonitoringNotAdded", Level = LogLevel.Warning,
+            Message = "RunWithAnxMonitoringCommandsAsync was called, but AddAnxMonitoring(...) was not: /anxapi/v1/up and /anxapi/v1/modules will answer 404. "
+                + "Add builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration) to Program.cs.")]
+        public static partial void NotAdded(ILogger logger);
     }
 }

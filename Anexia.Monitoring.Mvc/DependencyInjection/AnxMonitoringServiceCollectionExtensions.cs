@@ -91,6 +91,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.AddOptions<AnxMonitoringOptions>().ValidateOnStart();
         services.AddBuiltInUpChecks();
         services.TryAddSingleton<AccessTokenFilter>();
+        services.TryAddSingleton<FailedTokenThrottle>();
         services.TryAddSingleton<AnxApiResponseHeaders>();
         services.TryAddSingleton<UpCheckRunner>();
         services.TryAddSingleton<IEventAggregator, EventAggregator>();

@@ -30,15 +30,21 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
     private const string BearerPrefix = "Bearer ";
 
+    /// <summary>The body of every 429 answer (a client over the failed-token limit).</summary>
+    public const string TooManyRequestsBody = "429 Too Many Requests";
+
     private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
+    private static readonly PreparedBodyResult TooManyRequests = PreparedBodyResult.PlainText(StatusCodes.Status429TooManyRequests, TooManyRequestsBody);
 
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly FailedTokenThrottle _throttle;
     private readonly ILogger<AccessTokenFilter> _logger;
     private AcceptedTokens? _accepted;
 
-    public AccessTokenFilter(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<AccessTokenFilter> logger)
+    public AccessTokenFilter(IOptionsMonitor<AnxMonitoringOptions> options, FailedTokenThrottle throttle, ILogger<AccessTokenFilter> logger)
     {
         _options = options;
+        _throttle = throttle;
         _logger = logger;
     }
 
@@ -57,8 +63,17 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
             return;
         }
 
-        Log.Rejected(_logger, request.Path, rejection);
-        context.Result = Unauthorized;
+        if (_throttle.AdmitFailure(context.HttpContext, out var retryAfter))
+        {
+            Log.Rejected(_logger, request.Path, rejection);
+            context.Result = Unauthorized;
+            return;
+        }
+
+        var seconds = (long)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1));
+        Log.Throttled(_logger, request.Path, rejection, seconds);
+        context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Result = TooManyRequests;
     }
 
     /// <summary>
@@ -188,9 +203,14 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
     private static partial class Log
     {
-        // The token itself is never logged: only the path and the reason.
-        [LoggerMessage(EventId = 201, EventName = "AccessTokenRejected", Level = LogLevel.Information,
+        // The token itself is never logged: only the path and the reason. Per request at Debug: a flood of wrong
+        // tokens must not flood the log; FailedTokenThrottle writes one Warning per window that sums them up.
+        [LoggerMessage(EventId = 201, EventName = "AccessTokenRejected", Level = LogLevel.Debug,
             Message = "Answered 401 to a monitoring request for {Path}: {Reason}.")]
         public static partial void Rejected(ILogger logger, PathString path, string reason);
+
+        [LoggerMessage(EventId = 202, EventName = "AccessTokenThrottled", Level = LogLevel.Debug,
+            Message = "Answered 429 to a monitoring request for {Path} ({Reason}): its address is over the failed-token limit; retry after {RetryAfterSeconds} s.")]
+        public static partial void Throttled(ILogger logger, PathString path, string reason, long retryAfterSeconds);
     }
 }

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Filters;
+
+/// <summary>
+/// Throttles token guessing: each client address may fail the token check
+/// <see cref="AnxMonitoringOptions.FailedTokenLimit"/> times per <see cref="AnxMonitoringOptions.FailedTokenWindow"/>
+/// (a fixed-window limiter per address, from <c>System.Threading.RateLimiting</c>); further failures from it get
+/// 429 with <c>Retry-After</c> until its window passes. Requests with a valid token never come here, so they are
+/// never throttled. The address is <see cref="ConnectionInfo.RemoteIpAddress"/> (so the host's forwarded-headers
+/// set-up applies); IPv6 addresses count per /64, the block one client usually holds. At most
+/// <see cref="MaxTrackedAddresses"/> addresses are told apart per window; beyond that, new ones share one budget,
+/// so memory stays bounded under a flood of distinct addresses. Also writes the one Warning per window that sums up
+/// the refused requests and the addresses they came from most.
+/// </summary>
+internal sealed partial class FailedTokenThrottle : IDisposable
+{
+    /// <summary>How many client addresses are told apart per window.</summary>
+    public const int MaxTrackedAddresses = 10_000;
+
+    /// <summary>How many addresses the summary names.</summary>
+    public const int SummaryAddresses = 5;
+
+    private const string OtherAddresses = "other addresses";
+
+    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FailedTokenThrottle> _logger;
+    private readonly Lock _gate = new();
+    private Limiter? _limiter;
+
+    // The current window's refusals for the summary: count per address (bounded like the limiter's partitions).
+    private ConcurrentDictionary<string, int> _refusedBy = new(StringComparer.Ordinal);
+    private long _refused;
+    private long _throttled;
+    private ITimer? _summaryTimer;
+
+    public FailedTokenThrottle(IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Counts one failed token check of <paramref name="context"/>'s client. True when it is within the limit (answer
+    /// 401); false when the client is over it (answer 429, after <paramref name="retryAfter"/>).
+    /// </summary>
+    public bool AdmitFailure(HttpContext context, out TimeSpan retryAfter)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        retryAfter = TimeSpan.Zero;
+        var options = _options.CurrentValue;
+        var address = ClientKey(context.Connection.RemoteIpAddress);
+        var admitted = true;
+        if (options.FailedTokenLimit > 0)
+        {
+            var limiter = CurrentLimiter(options.FailedTokenLimit, options.FailedTokenWindow);
+            using var lease = limiter.Acquire(address);
+            if (!lease.IsAcquired)
+            {
+                admitted = false;
+                retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) && wait > TimeSpan.Zero ? wait : options.FailedTokenWindow;
+            }
+        }
+
+        CountForSummary(address, admitted, options.FailedTokenWindow);
+        return admitted;
+    }
+
+    /// <summary>How many addresses the current limiter tells apart (for tests of the bound).</summary>
+    internal int TrackedAddresses => Volatile.Read(ref _limiter)?.TrackedAddresses ?? 0;
+
+    /// <summary>The key a client counts under: its IPv4 address, its IPv6 /64, or <c>unknown</c>.</summary>
+    internal static string ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _summaryTimer?.Dispose();
+            _summaryTimer = null;
+            _limiter?.Dispose();
+            _limiter = null;
+        }
+    }
+
+    private Limiter CurrentLimiter(int limit, TimeSpan window)
+    {
+        var current = Volatile.Read(ref _limiter);
+        if (current is not null && current.Limit == limit && current.Window == window)
+        {
+            return current;
+        }
+
+        lock (_gate)
+        {
+            if (_limiter is null || _limiter.Limit != limit || _limiter.Window != window)
+            {
+                // The settings changed (a configuration reload): a fresh budget under the new ones.
+                _limiter?.Dispose();
+                _limiter = new Limiter(limit, window);
+            }
+
+            return _limiter;
+        }
+    }
+
+    private void CountForSummary(string address, bool admitted, TimeSpan window)
+    {
+        Interlocked.Increment(ref _refused);
+        if (!admitted)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+
+        var counts = Volatile.Read(ref _refusedBy);
+        if (counts.Count < MaxTrackedAddresses || counts.ContainsKey(address))
+        {
+            counts.AddOrUpdate(address, 1, static (_, n) => n + 1);
+        }
+        else
+        {
+            counts.AddOrUpdate(OtherAddresses, 1, static (_, n) => n + 1);
+        }
+
+        if (Volatile.Read(ref _summaryTimer) is null)
+        {
+            lock (_gate)
+            {
+                _summaryTimer ??= _time.CreateTimer(_ => Summarise(window), null, window, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void Summarise(TimeSpan window)
+    {
+        ConcurrentDictionary<string, int> counts;
+        long refused;
+        long throttled;
+        lock (_gate)
+        {
+            counts = Interlocked.Exchange(ref _refusedBy, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
+            refused = Interlocked.Exchange(ref _refused, 0);
+            throttled = Interlocked.Exchange(ref _throttled, 0);
+            _summaryTimer?.Dispose();
+            _summaryTimer = null;
+        }
+
+        if (refused == 0)
+        {
+            return;
+        }
+
+        var top = string.Join(", ", counts
+            .OrderByDescending(c => c.Value)
+            .ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Take(SummaryAddresses)
+            .Select(c => $"{c.Key} ({c.Value.ToString(CultureInfo.InvariantCulture)})"));
+        Log.RefusedSummary(_logger, refused, window, throttled, top);
+    }
+
+    /// <summary>The per-address limiter of one setting of limit and window.</summary>
+    private sealed class Limiter : IDisposable
+    {
+        private readonly PartitionedRateLimiter<string> _limiter;
+        private readonly ConcurrentDictionary<string, long> _addresses = new(StringComparer.Ordinal);
+        private long _windowStarted = Environment.TickCount64;
+
+        public Limiter(int limit, TimeSpan window)
+        {
+            Limit = limit;
+            Window = window;
+            _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(
+                address,
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = limit,
+                    Window = window,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+        }
+
+        public int Limit { get; }
+
+        public TimeSpan Window { get; }
+
+        public int TrackedAddresses => _addresses.Count;
+
+        public RateLimitLease Acquire(string address)
+        {
+            // The addresses told apart are forgotten every window; the limiter drops idle partitions itself.
+            var now = Environment.TickCount64;
+            var started = Interlocked.Read(ref _windowStarted);
+            if (now - started > Window.TotalMilliseconds && Interlocked.CompareExchange(ref _windowStarted, now, started) == started)
+            {
+                _addresses.Clear();
+            }
+
+            var key = _addresses.Count < MaxTrackedAddresses || _addresses.ContainsKey(address) ? address : OtherAddresses;
+            _addresses.TryAdd(key, now);
+            return _limiter.AttemptAcquire(key);
+        }
+
+        public void Dispose() => _limiter.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 203, EventName = "AccessTokenRefusalsSummary", Level = LogLevel.Warning,
+            Message = "{Refused} monitoring requests were refused for a missing or wrong access token in the last {Window} ({Throttled} of them answered 429); most came from: {TopAddresses}.")]
+        public static partial void RefusedSummary(ILogger logger, long refused, TimeSpan window, long throttled, string topAddresses);
+    }
+}
