@@ -130,4 +130,66 @@ public sealed class ModulesFaultTests
         Assert.That(feed.RequestsTo("/v3/registration/"), Is.GreaterThan(Fixtures.Installed.Length), "several rounds of lookups ran");
         Assert.That(after, Is.LessThanOrEqualTo(before));
     }
+
+    [Test]
+    public async Task Modules_WhenEveryLookupOnASourceFailsLongerThanTheFailureLifetime_WarnsOncePerLifetimeAndSaysWhenItIsBack()
+    {
+        await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
+        feed.Fault = FeedFault.Status500;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        {
+            ["AnxMonitoring:ModulesFailureCacheLifetime"] = "00:02:00",
+            ["AnxMonitoring:ModulesCacheLifetime"] = "01:00:00",
+        }, time: time);
+        int Count(string name) => host.Logs.Entries.Count(e => e.EventId.Name == name);
+        async Task LookUpAgainAsync()
+        {
+            var failedBefore = Count("PackageSourceFailed");
+            (await host.GetModulesAsync()).Dispose();
+            await ModulesEndpointTests.WaitUntilAsync(() => Count("PackageSourceFailed") > failedBefore || Count("PackageSourceRecovered") > 0);
+            await Task.Delay(100); // the rest of the round's lookups
+        }
+
+        await LookUpAgainAsync();
+        var afterFirstRound = Count("PackageSourceUnreachable");
+        time.Advance(TimeSpan.FromMinutes(2));
+        await LookUpAgainAsync();
+        var afterSecondRound = Count("PackageSourceUnreachable");
+        time.Advance(TimeSpan.FromMinutes(1));
+        (await host.GetModulesAsync()).Dispose();
+        var withinTheLifetime = Count("PackageSourceUnreachable");
+        time.Advance(TimeSpan.FromMinutes(1));
+        await LookUpAgainAsync();
+        var afterThirdRound = Count("PackageSourceUnreachable");
+
+        feed.Fault = FeedFault.None;
+        time.Advance(TimeSpan.FromMinutes(2));
+        (await host.GetModulesAsync()).Dispose();
+        await ModulesEndpointTests.WaitUntilAsync(() => Count("PackageSourceRecovered") > 0);
+        await Task.Delay(100);
+
+        var warning = host.Logs.Entries.First(e => e.EventId.Name == "PackageSourceUnreachable");
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterFirstRound, Is.Zero, "a first failure is no outage yet");
+            Assert.That(afterSecondRound, Is.EqualTo(1), "failing for one failure lifetime: one warning for the source, whatever the number of packages");
+            Assert.That(withinTheLifetime, Is.EqualTo(1));
+            Assert.That(afterThirdRound, Is.EqualTo(2), "one more per lifetime while it lasts");
+            Assert.That(warning.Level, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Warning));
+            Assert.That(warning.Message, Does.Contain(feed.ServiceIndexUrl).And.Contain("00:02:00").And.Contain("500"));
+            Assert.That(Count("PackageSourceRecovered"), Is.EqualTo(1), "back to normal: said once");
+            Assert.That(host.Logs.Entries.Single(e => e.EventId.Name == "PackageSourceRecovered").Level, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Information));
+        });
+    }
+
+    [Test]
+    public void SourceAddress_WithCredentials_IsMaskedInMessages()
+    {
+        var client = new Anexia.Monitoring.Mvc.Modules.PackageSourceClient(
+            new NuGet.Configuration.PackageSource("https://ci:FeedSecret9@feed.internal.example/v3/index.json"),
+            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeProvider.System);
+
+        Assert.That(client.DisplayName, Is.EqualTo("https://***@feed.internal.example/v3/index.json"));
+    }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
-using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

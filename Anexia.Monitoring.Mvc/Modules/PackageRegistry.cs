@@ -128,7 +128,8 @@ internal sealed partial class PackageRegistry
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                Log.NuspecFailed(_logger, id, version, client.Source.Source, ex.Message);
+                var reason = SecretMasker.Apply(ex.Message);
+                Log.NuspecFailed(_logger, id, version, client.DisplayName, reason);
             }
         }
 
@@ -161,11 +162,22 @@ internal sealed partial class PackageRegistry
         try
         {
             var entries = await client.GetVersionsAsync(id, cancellationToken);
+            if (client.Health.Succeeded())
+            {
+                Log.SourceRecovered(_logger, client.DisplayName);
+            }
+
             return new SourceAnswer(client, entries, null, await vulnerabilities);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.SourceFailed(_logger, id, client.Source.Source, ex.Message);
+            var reason = SecretMasker.Apply(ex.Message);
+            Log.SourceFailed(_logger, id, client.DisplayName, reason);
+            if (client.Health.Failed(out var failingFor))
+            {
+                Log.SourceUnreachable(_logger, client.DisplayName, failingFor, reason);
+            }
+
             return new SourceAnswer(client, null, ex, null);
         }
     }
@@ -179,7 +191,8 @@ internal sealed partial class PackageRegistry
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.VulnerabilityDataFailed(_logger, client.Source.Source, ex.Message);
+            var reason = SecretMasker.Apply(ex.Message);
+            Log.VulnerabilityDataFailed(_logger, client.DisplayName, reason);
             return null;
         }
     }
@@ -216,6 +229,14 @@ internal sealed partial class PackageRegistry
         [LoggerMessage(EventId = 305, EventName = "VulnerabilityDataFailed", Level = LogLevel.Debug,
             Message = "Reading the vulnerability data of {PackageSource} failed; its registration entries are used instead: {Reason}")]
         public static partial void VulnerabilityDataFailed(ILogger logger, string packageSource, string reason);
+
+        [LoggerMessage(EventId = 306, EventName = "PackageSourceUnreachable", Level = LogLevel.Warning,
+            Message = "Every lookup on the package source {PackageSource} has failed for {FailingFor}, so modules answers null for what only it knows; last error: {Reason}")]
+        public static partial void SourceUnreachable(ILogger logger, string packageSource, TimeSpan failingFor, string reason);
+
+        [LoggerMessage(EventId = 307, EventName = "PackageSourceRecovered", Level = LogLevel.Information,
+            Message = "The package source {PackageSource} answers again.")]
+        public static partial void SourceRecovered(ILogger logger, string packageSource);
 
         [LoggerMessage(EventId = 304, EventName = "NuGetConfigUnreadable", Level = LogLevel.Warning,
             Message = "The machine's NuGet.Config cannot be read ({Reason}); only the configured package sources are used.")]

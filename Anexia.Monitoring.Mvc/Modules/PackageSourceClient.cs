@@ -50,9 +50,17 @@ internal sealed class PackageSourceClient
         _failureCacheLifetime = failureCacheLifetime;
         _time = time;
         _repository = Repository.Factory.GetCoreV3(source);
+        Health = new PackageSourceHealth(time, failureCacheLifetime);
+        DisplayName = SecretMasker.Apply(source.Source);
     }
 
     public PackageSource Source { get; }
+
+    /// <summary>The source's address for messages, with any credentials in it masked.</summary>
+    public string DisplayName { get; }
+
+    /// <summary>Whether every lookup against this source has been failing, for the outage warning.</summary>
+    public PackageSourceHealth Health { get; }
 
     /// <summary>The versions the source lists for <paramref name="id"/>, or null when it does not know the package.</summary>
     public async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)

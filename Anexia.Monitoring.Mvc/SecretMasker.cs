@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Anexia.Monitoring.Mvc.Up;
+namespace Anexia.Monitoring.Mvc;
 
 /// <summary>
 /// Masks credentials in the messages of checks before they become <c>up</c> lines or log entries: the user info of
