@@ -164,6 +164,7 @@ public sealed partial class ProjectDisciplineTests
         bool flag => Is.EqualTo(flag ? "`true`" : "`false`"),
         TimeSpan span => Is.EqualTo($"`{span:c}`"),
         int number => Is.EqualTo($"`{number}`"),
+        long number => Is.EqualTo($"`{number}`"),
         null or System.Collections.ICollection { Count: 0 } => Does.Not.Contain("`").And.Not.Empty,
         _ => throw new NotSupportedException($"no documented form for a default of type {value.GetType()}"),
     };

@@ -47,6 +47,9 @@ public sealed class AnxMonitoringOptions
     /// <summary>Default of <see cref="ModulesDeadline"/> in seconds: 5.</summary>
     public const int DefaultModulesDeadlineSeconds = 5;
 
+    /// <summary>Default of <see cref="MaxFeedResponseBytes"/>: 16 MiB.</summary>
+    internal const long DefaultMaxFeedResponseBytes = 16 * 1024 * 1024;
+
     private TimeSpan _checkTimeout = TimeSpan.FromSeconds(DefaultCheckTimeoutSeconds);
     private TimeSpan _upCacheLifetime = TimeSpan.FromMilliseconds(DefaultUpCacheLifetimeMilliseconds);
     private TimeSpan _modulesCacheLifetime = TimeSpan.FromMinutes(DefaultModulesCacheLifetimeMinutes);
@@ -54,6 +57,7 @@ public sealed class AnxMonitoringOptions
     private TimeSpan _lookupTimeout = TimeSpan.FromSeconds(DefaultLookupTimeoutSeconds);
     private TimeSpan _modulesDeadline = TimeSpan.FromSeconds(DefaultModulesDeadlineSeconds);
     private int _lookupConcurrency = DefaultLookupConcurrency;
+    private long _maxFeedResponseBytes = DefaultMaxFeedResponseBytes;
     private int _failedTokenLimit = 60;
     private TimeSpan _failedTokenWindow = TimeSpan.FromMinutes(1);
 
@@ -191,6 +195,23 @@ public sealed class AnxMonitoringOptions
     /// without regard to case. Default: empty. Flat key: <c>ANX_MONITORING_EXCLUDE_MODULES</c> (separated by <c>;</c>).
     /// </summary>
     public IList<string> ExcludeModules { get; } = [];
+
+    /// <summary>
+    /// The most bytes one answer of a package source may have (service index, registration index or page, nuspec,
+    /// vulnerability file; counted after HTTP decompression). Answers are parsed as they stream in, never buffered
+    /// beyond this. A larger answer fails that lookup as a malformed one would (one warning naming the source and the
+    /// limit; remembered for <see cref="ModulesFailureCacheLifetime"/>). Default: 16 MiB (16777216), many times the
+    /// largest registration answers and vulnerability files of the public NuGet feed. Between 64 KiB and 1 GiB.
+    /// Flat key: <c>ANX_MONITORING_MAX_FEED_RESPONSE_BYTES</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 64 KiB to 1 GiB.</exception>
+    public long MaxFeedResponseBytes
+    {
+        get => _maxFeedResponseBytes;
+        set => _maxFeedResponseBytes = value is >= 64 * 1024 and <= 1024 * 1024 * 1024
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxFeedResponseBytes must be between 65536 (64 KiB) and 1073741824 (1 GiB).");
+    }
 
     /// <summary>
     /// How long a package's newest version and licences are kept before they are looked up again (in the

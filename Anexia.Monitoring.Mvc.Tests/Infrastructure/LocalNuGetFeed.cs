@@ -59,6 +59,12 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     /// <summary>When set, the vulnerability index answers 500 (the rest of the feed works).</summary>
     public bool VulnerabilityIndexFails { get; set; }
 
+    /// <summary>
+    /// Package ids (any case) whose registration index is a valid registration of that id, streamed (never held in
+    /// memory) to this many bytes: one page of leaves, each padded with a 4 KB description.
+    /// </summary>
+    public ConcurrentDictionary<string, long> HugeRegistrations { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Package ids (lower case) whose registration answers 404 although the feed has them.</summary>
     public ConcurrentDictionary<string, bool> NotFound { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -167,6 +173,9 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
             case ["v3", "vulnerabilities", var file] when Advisories is not null && file is "base.json" or "update.json":
                 await WriteJsonAsync(context, VulnerabilityFile(update: file == "update.json"));
                 return;
+            case ["v3", "registration", var id, "index.json"] when HugeRegistrations.TryGetValue(id, out var size):
+                await WriteHugeRegistrationAsync(context, id, size);
+                return;
             case ["v3", "registration", var id, "index.json"] when Find(id) is { } package:
                 await WriteJsonAsync(context, RegistrationIndex(package));
                 return;
@@ -181,6 +190,37 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
             default:
                 context.Response.StatusCode = 404;
                 return;
+        }
+    }
+
+    private static async Task WriteHugeRegistrationAsync(HttpContext context, string id, long size)
+    {
+        context.Response.ContentType = "application/json";
+        var body = context.Response.Body;
+        var aborted = context.RequestAborted;
+        var padding = new string('x', 4096);
+        long written = 0;
+        async Task WriteAsync(string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            await body.WriteAsync(bytes, aborted);
+            written += bytes.Length;
+        }
+
+        try
+        {
+            await WriteAsync("{\"count\":1,\"items\":[{\"@id\":\"page0\",\"items\":[");
+            for (var i = 0; written < size; i++)
+            {
+                await WriteAsync((i == 0 ? "" : ",")
+                    + $"{{\"catalogEntry\":{{\"id\":\"{id}\",\"version\":\"1.0.{i}\",\"licenseExpression\":\"MIT\",\"description\":\"{padding}\"}}}}");
+            }
+
+            await WriteAsync("]}]}");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client stopped reading (over its limit): nothing more to send.
         }
     }
 

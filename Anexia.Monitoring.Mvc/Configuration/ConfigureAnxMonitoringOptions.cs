@@ -22,6 +22,7 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
     public const string CheckTimeoutKey = "ANX_MONITORING_CHECK_TIMEOUT";
     public const string UpCacheLifetimeKey = "ANX_MONITORING_UP_CACHE_LIFETIME";
     public const string UpWarmUpKey = "ANX_MONITORING_UP_WARM_UP";
+    public const string MaxFeedResponseBytesKey = "ANX_MONITORING_MAX_FEED_RESPONSE_BYTES";
     public const string FailedTokenLimitKey = "ANX_MONITORING_FAILED_TOKEN_LIMIT";
     public const string FailedTokenWindowKey = "ANX_MONITORING_FAILED_TOKEN_WINDOW";
     public const string PackageSourcesKey = "ANX_MONITORING_PACKAGE_SOURCES";
@@ -93,6 +94,14 @@ internal sealed class ConfigureAnxMonitoringOptions : IConfigureOptions<AnxMonit
         if (_configuration[UpWarmUpKey] is { } upWarmUp)
         {
             options.UpWarmUp = ParseFlag(UpWarmUpKey, upWarmUp);
+        }
+
+        if (_configuration[MaxFeedResponseBytesKey] is { } maxFeedResponseBytes)
+        {
+            options.MaxFeedResponseBytes = long.TryParse(maxFeedResponseBytes.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes)
+                && bytes is >= 64 * 1024 and <= 1024 * 1024 * 1024
+                ? bytes
+                : throw new InvalidOperationException($"The setting {MaxFeedResponseBytesKey} must be a whole number of bytes from 65536 (64 KiB) to 1073741824 (1 GiB).");
         }
 
         if (_configuration[FailedTokenLimitKey] is { } failedTokenLimit)

@@ -173,6 +173,11 @@ internal sealed partial class PackageRegistry
         {
             var reason = SecretMasker.Apply(ex.Message);
             Log.SourceFailed(_logger, id, client.DisplayName, reason);
+            if (ex is FeedResponseTooLargeException tooLarge)
+            {
+                Log.AnswerTooLarge(_logger, client.DisplayName, id, tooLarge.Limit);
+            }
+
             if (client.Health.Failed(out var failingFor))
             {
                 Log.SourceUnreachable(_logger, client.DisplayName, failingFor, reason);
@@ -234,6 +239,10 @@ internal sealed partial class PackageRegistry
             Message = "Every lookup on the package source {PackageSource} has failed for {FailingFor}, so modules answers null for what only it knows; last error: {Reason}")]
         public static partial void SourceUnreachable(ILogger logger, string packageSource, TimeSpan failingFor, string reason);
 
+        [LoggerMessage(EventId = 308, EventName = "PackageSourceAnswerTooLarge", Level = LogLevel.Warning,
+            Message = "The package source {PackageSource} answered the lookup of {PackageId} with more than {Limit} bytes (MaxFeedResponseBytes); the lookup fails and is retried after ModulesFailureCacheLifetime.")]
+        public static partial void AnswerTooLarge(ILogger logger, string packageSource, string packageId, long limit);
+
         [LoggerMessage(EventId = 307, EventName = "PackageSourceRecovered", Level = LogLevel.Information,
             Message = "The package source {PackageSource} answers again.")]
         public static partial void SourceRecovered(ILogger logger, string packageSource);
@@ -280,7 +289,8 @@ internal sealed partial class PackageRegistry
 
             var distinct = sources
                 .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
-                .Select(g => new PackageSourceClient(g.First(), options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time))
+                .Select(g => new PackageSourceClient(
+                    g.First(), options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time, options.MaxFeedResponseBytes))
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }

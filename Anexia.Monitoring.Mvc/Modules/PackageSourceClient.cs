@@ -14,6 +14,9 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// Every request goes through NuGet.Protocol's <see cref="HttpSource"/> without its disk cache (the answers
 /// are cached in memory by <see cref="ModulesCatalog"/>), so a long-running server writes no files per lookup
 /// and works on a read-only file system. A registration index costs one request, a paged one one more per page.
+/// Every answer is read through <see cref="BoundedReadStream"/> (at most
+/// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams; registrations with
+/// System.Text.Json into the few fields <c>modules</c> reports (<see cref="RegistrationJson"/>).
 /// </summary>
 internal sealed class PackageSourceClient
 {
@@ -32,6 +35,7 @@ internal sealed class PackageSourceClient
     private readonly TimeSpan _cacheLifetime;
     private readonly TimeSpan _failureCacheLifetime;
     private readonly TimeProvider _time;
+    private readonly long _maxResponseBytes;
     private readonly Lock _gate = new();
     private Task<Endpoints>? _endpoints;
     private Task<VulnerabilityDatabase?>? _vulnerabilities;
@@ -42,8 +46,16 @@ internal sealed class PackageSourceClient
     /// <param name="cacheLifetime">How long the source's vulnerability data is kept.</param>
     /// <param name="failureCacheLifetime">How long a failed read of the vulnerability data is remembered.</param>
     /// <param name="time">The clock of those lifetimes.</param>
-    public PackageSourceClient(PackageSource source, TimeSpan serviceIndexTimeout, TimeSpan cacheLifetime, TimeSpan failureCacheLifetime, TimeProvider time)
+    /// <param name="maxResponseBytes">The most bytes one answer of the source may have.</param>
+    public PackageSourceClient(
+        PackageSource source,
+        TimeSpan serviceIndexTimeout,
+        TimeSpan cacheLifetime,
+        TimeSpan failureCacheLifetime,
+        TimeProvider time,
+        long maxResponseBytes = AnxMonitoringOptions.DefaultMaxFeedResponseBytes)
     {
+        _maxResponseBytes = maxResponseBytes;
         Source = source;
         _serviceIndexTimeout = serviceIndexTimeout;
         _cacheLifetime = cacheLifetime;
@@ -71,47 +83,26 @@ internal sealed class PackageSourceClient
         }
 
         var endpoints = await GetEndpointsAsync(cancellationToken);
-        var index = await GetJsonAsync(endpoints.Http, endpoints.Registration.GetUri(id), cancellationToken);
+        var index = await ReadAsync(endpoints.Http, endpoints.Registration.GetUri(id), RegistrationJson.ReadIndexAsync, cancellationToken);
         if (index is null)
         {
             return null;
         }
 
         var entries = new List<PackageVersionEntry>();
-        foreach (var page in Items(index))
+        foreach (var page in index.Items ?? throw new InvalidDataException("The registration index has no items."))
         {
-            var leaves = page["items"] as JArray;
+            IEnumerable<RegistrationJson.Leaf>? leaves = page.Items;
             if (leaves is null)
             {
                 // A paged registration: the page's entries live at its own address.
-                var pageUrl = page.Value<string>("@id") ?? throw new InvalidDataException("A registration page has neither items nor an address.");
-                var fetched = await GetJsonAsync(endpoints.Http, new Uri(pageUrl), cancellationToken)
+                var pageUrl = page.Address ?? throw new InvalidDataException("A registration page has neither items nor an address.");
+                var fetched = await ReadAsync(endpoints.Http, new Uri(pageUrl), RegistrationJson.ReadPageAsync, cancellationToken)
                     ?? throw new InvalidDataException($"The registration page {pageUrl} is missing.");
-                leaves = fetched["items"] as JArray ?? throw new InvalidDataException($"The registration page {pageUrl} has no items.");
+                leaves = fetched.Items ?? throw new InvalidDataException($"The registration page {pageUrl} has no items.");
             }
 
-            foreach (var leaf in leaves.OfType<JObject>())
-            {
-                if (leaf["catalogEntry"] is not JObject catalogEntry)
-                {
-                    continue;
-                }
-
-                var metadata = catalogEntry.FromJToken<PackageSearchMetadataRegistration>();
-
-                // A registration entry counts only if it really belongs to the requested id.
-                if (metadata?.Identity?.Version is null || !string.Equals(metadata.PackageId, id, StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                entries.Add(new PackageVersionEntry(metadata.Identity.Version, metadata.IsListed,
-                    Licences.From(metadata.LicenseExpression, metadata.LicenseUrl?.OriginalString))
-                {
-                    Vulnerabilities = KnownVulnerability.From(metadata.Vulnerabilities),
-                    Deprecation = PackageDeprecation.From(metadata.DeprecationMetadata),
-                });
-            }
+            entries.AddRange(RegistrationJson.EntriesOf(leaves, id));
         }
 
         return entries;
@@ -134,11 +125,18 @@ internal sealed class PackageSourceClient
         var lowerId = id.ToLowerInvariant();
         var lowerVersion = version.ToNormalizedString().ToLowerInvariant();
         var uri = new Uri($"{endpoints.PackageBaseAddress.AbsoluteUri.TrimEnd('/')}/{lowerId}/{lowerVersion}/{lowerId}.nuspec");
-        return await endpoints.Http.ProcessStreamAsync(
-            Request(uri),
-            stream => Task.FromResult(stream is null ? [] : Licences.From(new NuspecReader(stream))),
-            NuGetLogger.Instance,
-            cancellationToken);
+        return await ReadAsync(
+            endpoints.Http,
+            uri,
+            async (stream, ct) =>
+            {
+                // A nuspec is small; it is read whole (within the limit) before the XML reader, which reads synchronously.
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, ct);
+                copy.Position = 0;
+                return Licences.From(new NuspecReader(copy));
+            },
+            cancellationToken) ?? [];
     }
 
     /// <summary>
@@ -176,24 +174,13 @@ internal sealed class PackageSourceClient
             return null;
         }
 
-        var index = await endpoints.Http.ProcessStreamAsync(
-            Request(endpoints.VulnerabilityInfo),
-            stream => Task.FromResult(stream is null ? null : VulnerabilityDatabase.ReadIndex(stream)),
-            NuGetLogger.Instance,
-            timeout.Token)
-            ?? throw new InvalidDataException($"The vulnerability index of {Source.Source} is missing.");
-        var files = await Task.WhenAll(index.Select(entry => endpoints.Http.ProcessStreamAsync(
-            Request(entry.Url),
-            stream => Task.FromResult(stream is null
-                ? throw new InvalidDataException($"The vulnerability data file {entry.Url} is missing.")
-                : VulnerabilityDatabase.ReadFile(stream)),
-            NuGetLogger.Instance,
-            timeout.Token)));
+        var index = await ReadAsync(endpoints.Http, endpoints.VulnerabilityInfo, VulnerabilityDatabase.ReadIndexAsync, timeout.Token)
+            ?? throw new InvalidDataException($"The vulnerability index of {DisplayName} is missing.");
+        var files = await Task.WhenAll(index.Select(async entry =>
+            await ReadAsync(endpoints.Http, entry.Url, VulnerabilityDatabase.ReadFileAsync, timeout.Token)
+                ?? throw new InvalidDataException($"The vulnerability data file {entry.Url} is missing.")));
         return VulnerabilityDatabase.From(files);
     }
-
-    private static IEnumerable<JObject> Items(JObject index) =>
-        (index["items"] as JArray ?? throw new InvalidDataException("The registration index has no items.")).OfType<JObject>();
 
     private static HttpSourceRequest Request(Uri uri) => new(uri, NuGetLogger.Instance)
     {
@@ -201,21 +188,24 @@ internal sealed class PackageSourceClient
         MaxTries = MaxTries,
     };
 
-    private static async Task<JObject?> GetJsonAsync(HttpSource http, Uri uri, CancellationToken cancellationToken) =>
-        await http.ProcessStreamAsync(
+    /// <summary>
+    /// Reads one answer of the source through <see cref="BoundedReadStream"/> and <paramref name="parse"/>; null when
+    /// the source answers 404.
+    /// </summary>
+    private Task<T?> ReadAsync<T>(HttpSource http, Uri uri, Func<Stream, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
+        where T : class =>
+        http.ProcessStreamAsync<T?>(
             Request(uri),
-            async stream =>
-            {
-                if (stream is null)
-                {
-                    return null;
-                }
-
-                using var reader = new JsonTextReader(new StreamReader(stream));
-                return await JObject.LoadAsync(reader, cancellationToken);
-            },
+            async stream => stream is null ? null : await parse(new BoundedReadStream(stream, _maxResponseBytes, uri), cancellationToken),
             NuGetLogger.Instance,
             cancellationToken);
+
+    /// <summary>The service index: small, and NuGet.Protocol's <see cref="ServiceIndexResourceV3"/> takes it as a <see cref="JObject"/>.</summary>
+    private static async Task<JObject> ReadServiceIndexAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var reader = new JsonTextReader(new StreamReader(stream));
+        return await JObject.LoadAsync(reader, cancellationToken);
+    }
 
     private async Task<IReadOnlyList<PackageVersionEntry>?> GetLocalVersionsAsync(string id, CancellationToken cancellationToken)
     {
@@ -254,12 +244,12 @@ internal sealed class PackageSourceClient
         // Bounded on its own (shared by every lookup waiting for it): a hanging service index must not pin later lookups.
         using var timeout = new CancellationTokenSource(_serviceIndexTimeout);
         var http = (await _repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
-            ?? throw new InvalidOperationException($"The package source {Source.Source} cannot be reached over HTTP.");
-        var json = await GetJsonAsync(http, Source.SourceUri, timeout.Token)
-            ?? throw new InvalidDataException($"The package source {Source.Source} has no service index.");
-        var index = new ServiceIndexResourceV3(json, DateTime.UtcNow);
+            ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
+        var json = await ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token)
+            ?? throw new InvalidDataException($"The package source {DisplayName} has no service index.");
+        var index = new ServiceIndexResourceV3(json, _time.GetUtcNow().UtcDateTime);
         var registrationBase = index.GetServiceEntryUri(ServiceTypes.RegistrationsBaseUrl)
-            ?? throw new InvalidDataException($"The package source {Source.Source} offers no registration resource.");
+            ?? throw new InvalidDataException($"The package source {DisplayName} offers no registration resource.");
         return new Endpoints(http, new RegistrationResourceV3(http, registrationBase),
             index.GetServiceEntryUri(ServiceTypes.PackageBaseAddress), index.GetServiceEntryUri(VulnerabilityInfoType));
     }
