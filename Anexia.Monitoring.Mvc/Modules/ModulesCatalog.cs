@@ -9,7 +9,9 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// arrive (concurrent requests share one lookup), at most <see cref="AnxMonitoringOptions.LookupConcurrency"/> at
 /// a time, each bounded by <see cref="AnxMonitoringOptions.LookupTimeout"/>. A warm answer is prepared bytes; a
 /// stale one is answered at once while it is refreshed behind; a request waits for missing data at most
-/// <see cref="AnxMonitoringOptions.ModulesDeadline"/> and answers nulls for what is still unresolved.
+/// <see cref="AnxMonitoringOptions.ModulesDeadline"/>, counted from its arrival, and answers nulls for what is still
+/// unresolved. Nothing on a request's path blocks a thread: the installed packages are read once on the thread pool
+/// and awaited, so a request arriving during start-up waits for them without holding a thread.
 /// </summary>
 internal sealed partial class ModulesCatalog : IDisposable
 {
@@ -20,7 +22,7 @@ internal sealed partial class ModulesCatalog : IDisposable
     private readonly ILogger<ModulesCatalog> _logger;
     private readonly SemaphoreSlim _limiter;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lazy<Module[]> _modules;
+    private readonly Lazy<Task<Module[]>> _modules;
     private readonly Lazy<Module> _framework;
     private int _version;
     private Prepared? _prepared;
@@ -38,7 +40,7 @@ internal sealed partial class ModulesCatalog : IDisposable
         _time = time;
         _logger = logger;
         _limiter = new SemaphoreSlim(_options.LookupConcurrency);
-        _modules = new Lazy<Module[]>(LoadModules);
+        _modules = new Lazy<Task<Module[]>>(() => Task.Run(LoadModules));
         _framework = new Lazy<Module>(() => new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework)));
     }
 
@@ -51,12 +53,12 @@ internal sealed partial class ModulesCatalog : IDisposable
             return ValueTask.FromResult(prepared.Bytes);
         }
 
-        return new ValueTask<byte[]>(BuildAsync(_options.ModulesDeadline, null, cancellationToken));
+        return new ValueTask<byte[]>(BuildAsync(_options.ModulesDeadline, _time.GetTimestamp(), null, cancellationToken));
     }
 
     /// <summary>The answer once every lookup has ended (each still bounded by its own timeout), for the command line.</summary>
     public Task<byte[]> GetCompleteReportAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken) =>
-        BuildAsync(Timeout.InfiniteTimeSpan, progress, cancellationToken);
+        BuildAsync(Timeout.InfiniteTimeSpan, _time.GetTimestamp(), progress, cancellationToken);
 
     public void Dispose()
     {
@@ -72,9 +74,9 @@ internal sealed partial class ModulesCatalog : IDisposable
     /// </summary>
     public async Task<IReadOnlyList<string>> GetVulnerabilityWarningsAsync(VulnerabilitySeverity minimum, CancellationToken cancellationToken)
     {
-        await EnsureFreshAsync(_options.ModulesDeadline, null, cancellationToken);
+        await EnsureFreshAsync(_options.ModulesDeadline, _time.GetTimestamp(), null, cancellationToken);
         var warnings = new List<string>();
-        foreach (var module in _modules.Value)
+        foreach (var module in await _modules.Value)
         {
             foreach (var vulnerability in module.Value?.InstalledVulnerabilities ?? [])
             {
@@ -88,10 +90,10 @@ internal sealed partial class ModulesCatalog : IDisposable
         return warnings;
     }
 
-    private async Task<byte[]> BuildAsync(TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    private async Task<byte[]> BuildAsync(TimeSpan deadline, long startedAt, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        await EnsureFreshAsync(deadline, progress, cancellationToken);
-        var modules = _modules.Value;
+        await EnsureFreshAsync(deadline, startedAt, progress, cancellationToken);
+        var modules = await _modules.Value;
         var framework = _framework.Value;
 
         var version = Volatile.Read(ref _version);
@@ -115,12 +117,16 @@ internal sealed partial class ModulesCatalog : IDisposable
         return bytes;
     }
 
-    /// <summary>Starts the lookups of modules with no data or stale data and waits for those with no data, at most <paramref name="deadline"/>.</summary>
-    private async Task EnsureFreshAsync(TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the lookups of modules with no data or stale data and waits for those with no data until
+    /// <paramref name="deadline"/> after <paramref name="startedAt"/> (the request's arrival).
+    /// </summary>
+    private async Task EnsureFreshAsync(TimeSpan deadline, long startedAt, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
+        var modules = await _modules.Value.WaitAsync(cancellationToken);
         var now = _time.GetUtcNow();
         var pending = new List<Task>();
-        foreach (var module in _modules.Value.Append(_framework.Value))
+        foreach (var module in modules.Append(_framework.Value))
         {
             if (EnsureFresh(module, now) is { } refresh && module.Value is null)
             {
@@ -130,11 +136,12 @@ internal sealed partial class ModulesCatalog : IDisposable
 
         if (pending.Count > 0)
         {
-            await WaitAsync(pending, deadline, progress, cancellationToken);
+            var remaining = deadline == Timeout.InfiniteTimeSpan ? deadline : deadline - _time.GetElapsedTime(startedAt);
+            await WaitAsync(pending, remaining > TimeSpan.Zero || remaining == Timeout.InfiniteTimeSpan ? remaining : TimeSpan.Zero, deadline, progress, cancellationToken);
         }
     }
 
-    private async Task WaitAsync(List<Task> pending, TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    private async Task WaitAsync(List<Task> pending, TimeSpan remaining, TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         var all = Task.WhenAll(pending);
         if (progress is not null)
@@ -150,7 +157,7 @@ internal sealed partial class ModulesCatalog : IDisposable
 
         try
         {
-            await (deadline == Timeout.InfiniteTimeSpan ? all.WaitAsync(cancellationToken) : all.WaitAsync(deadline, _time, cancellationToken));
+            await (remaining == Timeout.InfiniteTimeSpan ? all.WaitAsync(cancellationToken) : all.WaitAsync(remaining, _time, cancellationToken));
         }
         catch (TimeoutException)
         {

@@ -16,7 +16,8 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// </summary>
 internal sealed partial class PackageRegistry
 {
-    private readonly Lazy<SourceSet> _sources;
+    // Built once on the thread pool (reading NuGet.Config is file IO) and awaited: lookups never block a thread on it.
+    private readonly Lazy<Task<SourceSet>> _sources;
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
 
@@ -43,13 +44,13 @@ internal sealed partial class PackageRegistry
         _logger = logger;
         _localPackagesFolder = localPackagesFolder;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
-        _sources = new Lazy<SourceSet>(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot));
+        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot)));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
     public async Task<ModuleInfo> LookupAsync(string id, string installedVersion, CancellationToken cancellationToken)
     {
-        var clients = _sources.Value.For(id);
+        var clients = (await _sources.Value.WaitAsync(cancellationToken)).For(id);
         var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
 

@@ -18,6 +18,11 @@ if (args.FirstOrDefault() == "first-probe-host")
     return await FirstProbeHost.RunAsync(args[1..]);
 }
 
+if (args.FirstOrDefault() == "deadline-probe")
+{
+    return await DeadlineProbe.RunAsync();
+}
+
 const int PackageCount = 300;
 const string Token = "bench-token";
 var latency = TimeSpan.FromMilliseconds(50);
