@@ -20,17 +20,22 @@ public sealed class ConfigurationTests
     }
 
     [Test]
-    public void Defaults_AreTheDocumentedConstants()
+    public void Defaults_AreTheTablesDefaults()
     {
         var options = Bind([]);
 
         Assert.Multiple(() =>
         {
             Assert.That(options.AccessToken, Is.Null);
-            Assert.That(options.TestDbConnections, Is.EqualTo(AnxMonitoringOptions.DefaultTestDbConnections).And.True);
-            Assert.That(options.TestQueryUsers, Is.EqualTo(AnxMonitoringOptions.DefaultTestQueryUsers).And.True);
-            Assert.That(options.CheckTimeout, Is.EqualTo(TimeSpan.FromSeconds(AnxMonitoringOptions.DefaultCheckTimeoutSeconds)));
-            Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.FromMilliseconds(AnxMonitoringOptions.DefaultUpCacheLifetimeMilliseconds)));
+            Assert.That(options.TestDbConnections, Is.True);
+            Assert.That(options.TestQueryUsers, Is.True);
+            Assert.That(options.CheckTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));
+            Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.FromSeconds(1)));
+            foreach (var setting in AnxMonitoringSettings.All)
+            {
+                var value = typeof(AnxMonitoringOptions).GetProperty(setting.Name)!.GetValue(options);
+                Assert.That(value, (setting.DefaultValue is string[]) ? Is.Empty : Is.EqualTo(setting.DefaultValue), $"{setting.Name}'s default");
+            }
         });
     }
 
@@ -42,15 +47,16 @@ public sealed class ConfigurationTests
             Is.EqualTo(TimeSpan.FromMilliseconds(expectedMilliseconds)));
 
     [Test]
-    public void UpCacheLifetime_RejectsNegativeAndInfinite()
+    public void UpCacheLifetime_AcceptsZero_AndTheValidatorRejectsNegativeAndInfinite()
     {
-        var options = new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.Zero };
+        var validator = new AnxMonitoringOptionsValidator();
 
         Assert.Multiple(() =>
         {
-            Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.Zero));
-            Assert.Throws<ArgumentOutOfRangeException>(() => options.UpCacheLifetime = TimeSpan.FromSeconds(-1));
-            Assert.Throws<ArgumentOutOfRangeException>(() => options.UpCacheLifetime = Timeout.InfiniteTimeSpan);
+            Assert.That(validator.Validate(null, new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.Zero }).Succeeded, Is.True);
+            Assert.That(validator.Validate(null, new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.FromSeconds(-1) }).FailureMessage,
+                Does.Contain("AnxMonitoringOptions.UpCacheLifetime must be zero or a positive number of seconds"));
+            Assert.That(validator.Validate(null, new AnxMonitoringOptions { UpCacheLifetime = Timeout.InfiniteTimeSpan }).Failed, Is.True);
         });
     }
 
@@ -110,25 +116,41 @@ public sealed class ConfigurationTests
     [TestCase("ANX_MONITORING_CHECK_TIMEOUT", "soon")]
     [TestCase("ANX_MONITORING_CHECK_TIMEOUT", "0")]
     [TestCase("ANX_MONITORING_UP_CACHE_LIFETIME", "-0.5")]
-    public void InvalidFlatKey_FailsAtStartupNamingTheKey(string key, string value)
+    [TestCase("ANX_MONITORING_LOOKUP_CONCURRENCY", "1000")]
+    [TestCase("ANX_MONITORING_MAX_FEED_RESPONSE_BYTES", "10")]
+    [TestCase("AnxMonitoring:CheckTimeout", "-5")]
+    [TestCase("AnxMonitoring:CheckTimeout", "later")]
+    [TestCase("AnxMonitoring:LookupConcurrency", "0")]
+    [TestCase("AnxMonitoring:UseNuGetConfig", "perhaps")]
+    [TestCase("AnxMonitoring:VulnerabilityWarningSeverity", "severe")]
+    public void InvalidValue_InEitherSpelling_FailsAtStartupWithOptionsValidationExceptionNamingTheKey(string key, string value)
     {
-        var error = Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() =>
             MonitoringTestHost.StartAsync(new Dictionary<string, string?> { [key] = value }, withIdentityDatabase: false));
-
-        Assert.That(error!.Message, Does.Contain(key));
-    }
-
-    [Test]
-    public void CheckTimeout_RejectsNonsense()
-    {
-        var options = new AnxMonitoringOptions();
 
         Assert.Multiple(() =>
         {
-            Assert.Throws<ArgumentOutOfRangeException>(() => options.CheckTimeout = TimeSpan.Zero);
-            Assert.Throws<ArgumentOutOfRangeException>(() => options.CheckTimeout = TimeSpan.FromSeconds(-1));
-            Assert.Throws<ArgumentOutOfRangeException>(() => options.CheckTimeout = Timeout.InfiniteTimeSpan);
+            Assert.That(error!.Message, Does.Contain("The setting " + key + " must be"));
+            Assert.That(error.Failures, Has.Exactly(1).Items, "one message per wrong setting");
         });
+    }
+
+    [Test]
+    public void InvalidValues_SetInCode_FailAtStartupNamingTheProperties()
+    {
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => MonitoringTestHost.StartAsync(
+            withIdentityDatabase: false,
+            addMonitoring: b => b.Services.AddControllers().AddAnxMonitoring(o =>
+            {
+                o.CheckTimeout = TimeSpan.Zero;
+                o.LookupConcurrency = 0;
+            })));
+
+        Assert.That(error!.Failures, Is.EquivalentTo(new[]
+        {
+            "The setting AnxMonitoringOptions.CheckTimeout must be a positive number of seconds (at most about 24 days), or a time span such as 00:00:05; 00:00:00 is not.",
+            "The setting AnxMonitoringOptions.LookupConcurrency must be a whole number from 1 to 256; 0 is not.",
+        }));
     }
 
     [TestCase("true", true)]
@@ -139,7 +161,7 @@ public sealed class ConfigurationTests
     [TestCase("no", false)]
     [TestCase("0", false)]
     public void ParseFlag_ReadsDjangoAndEnvironmentSpellings(string value, bool expected) =>
-        Assert.That(ConfigureAnxMonitoringOptions.ParseFlag("K", value), Is.EqualTo(expected));
+        Assert.That(AnxMonitoringSettings.ParseFlag(value), Is.EqualTo((true, expected)));
 
     [Test]
     public void AddAnxMonitoring_GuardsItsArguments()

@@ -80,10 +80,7 @@ public sealed partial class ProjectDisciplineTests
     [Test]
     public void ConfigurationReference_ListsEverySetting_WithItsFlatKeyAndDefault()
     {
-        var flatKeys = typeof(ConfigureAnxMonitoringOptions)
-            .GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.Name.EndsWith("Key", StringComparison.Ordinal))
-            .ToDictionary(f => f.Name[..^"Key".Length], f => (string)f.GetRawConstantValue()!);
+        var flatKeys = AnxMonitoringSettings.All.ToDictionary(setting => setting.Name, setting => setting.FlatKey);
         var settings = typeof(AnxMonitoringOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance);
         var rows = SettingRow().Matches(RepositoryFiles.Read("docs/configuration.md"))
             .ToDictionary(m => m.Groups[1].Value, m => (FlatKey: m.Groups[2].Value, Default: m.Groups[3].Value.Trim()));
@@ -102,6 +99,8 @@ public sealed partial class ProjectDisciplineTests
 
                 Assert.That(row.FlatKey, Is.EqualTo(flatKeys.GetValueOrDefault(setting.Name)), $"{setting.Name}'s flat key");
                 Assert.That(row.Default, DocumentedDefault(setting.GetValue(defaults)), $"{setting.Name}'s default");
+                var tableDefault = AnxMonitoringSettings.All.Single(t => t.Name == setting.Name).DefaultValue;
+                Assert.That(setting.GetValue(defaults), (tableDefault is string[]) ? Is.Empty : Is.EqualTo(tableDefault), $"{setting.Name}'s default is the table's");
             }
         });
     }

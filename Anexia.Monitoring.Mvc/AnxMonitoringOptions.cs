@@ -1,65 +1,25 @@
+using Anexia.Monitoring.Mvc.Configuration;
+
 namespace Anexia.Monitoring.Mvc;
 
 /// <summary>
 /// Settings of the Anexia monitoring endpoints. They bind from the configuration section
 /// <see cref="SectionName"/> and from the flat keys the other Anexia implementations use
 /// (<c>ANX_MONITORING_ACCESS_TOKEN</c>, <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>, ...: each setting names its
-/// own); a flat key that is set wins.
+/// own); a flat key that is set wins. Every value is checked at start-up: one that cannot be read or is out of its
+/// range stops the host with an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the key
+/// it came from.
 /// </summary>
 public sealed class AnxMonitoringOptions
 {
     /// <summary>The configuration section the settings bind from: <c>AnxMonitoring</c>.</summary>
     public const string SectionName = "AnxMonitoring";
 
-    /// <summary>Default of <see cref="TestDbConnections"/>: <see langword="true"/>.</summary>
-    public const bool DefaultTestDbConnections = true;
-
-    /// <summary>Default of <see cref="TestQueryUsers"/>: <see langword="true"/>.</summary>
-    public const bool DefaultTestQueryUsers = true;
-
-    /// <summary>Default of <see cref="IncludeHealthChecks"/>: <see langword="true"/>.</summary>
-    public const bool DefaultIncludeHealthChecks = true;
-
     /// <summary>
     /// A health check registered with this tag (<c>AddCheck(..., tags: [AnxMonitoringOptions.HealthCheckExcludeTag])</c>)
     /// is left out of <c>up</c>: <c>anx-monitoring-exclude</c>.
     /// </summary>
     public const string HealthCheckExcludeTag = "anx-monitoring-exclude";
-
-    /// <summary>Default of <see cref="CheckTimeout"/> in seconds: 10.</summary>
-    public const int DefaultCheckTimeoutSeconds = 10;
-
-    /// <summary>Default of <see cref="UpCacheLifetime"/> in milliseconds: 1000.</summary>
-    public const int DefaultUpCacheLifetimeMilliseconds = 1000;
-
-    /// <summary>Default of <see cref="ModulesCacheLifetime"/> in minutes: 60.</summary>
-    public const int DefaultModulesCacheLifetimeMinutes = 60;
-
-    /// <summary>Default of <see cref="ModulesFailureCacheLifetime"/> in seconds: 120.</summary>
-    public const int DefaultModulesFailureCacheLifetimeSeconds = 120;
-
-    /// <summary>Default of <see cref="LookupConcurrency"/>: 16.</summary>
-    public const int DefaultLookupConcurrency = 16;
-
-    /// <summary>Default of <see cref="LookupTimeout"/> in seconds: 15.</summary>
-    public const int DefaultLookupTimeoutSeconds = 15;
-
-    /// <summary>Default of <see cref="ModulesDeadline"/> in seconds: 5.</summary>
-    public const int DefaultModulesDeadlineSeconds = 5;
-
-    /// <summary>Default of <see cref="MaxFeedResponseBytes"/>: 16 MiB.</summary>
-    internal const long DefaultMaxFeedResponseBytes = 16 * 1024 * 1024;
-
-    private TimeSpan _checkTimeout = TimeSpan.FromSeconds(DefaultCheckTimeoutSeconds);
-    private TimeSpan _upCacheLifetime = TimeSpan.FromMilliseconds(DefaultUpCacheLifetimeMilliseconds);
-    private TimeSpan _modulesCacheLifetime = TimeSpan.FromMinutes(DefaultModulesCacheLifetimeMinutes);
-    private TimeSpan _modulesFailureCacheLifetime = TimeSpan.FromSeconds(DefaultModulesFailureCacheLifetimeSeconds);
-    private TimeSpan _lookupTimeout = TimeSpan.FromSeconds(DefaultLookupTimeoutSeconds);
-    private TimeSpan _modulesDeadline = TimeSpan.FromSeconds(DefaultModulesDeadlineSeconds);
-    private int _lookupConcurrency = DefaultLookupConcurrency;
-    private long _maxFeedResponseBytes = DefaultMaxFeedResponseBytes;
-    private int _failedTokenLimit = 60;
-    private TimeSpan _failedTokenWindow = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The token a caller must pass, as the query parameter <c>access_token</c> or as the header
@@ -78,23 +38,23 @@ public sealed class AnxMonitoringOptions
 
     /// <summary>
     /// Whether <c>up</c> checks that every registered <c>DbContext</c> can open its connection.
-    /// Default: <see cref="DefaultTestDbConnections"/>. Flat key: <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>.
+    /// Default: <see langword="true"/>. Flat key: <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>.
     /// </summary>
-    public bool TestDbConnections { get; set; } = DefaultTestDbConnections;
+    public bool TestDbConnections { get; set; } = AnxMonitoringSettings.TestDbConnections.Default;
 
     /// <summary>
     /// Whether <c>up</c> runs a cheap query against the users table of every ASP.NET Core Identity context.
-    /// Default: <see cref="DefaultTestQueryUsers"/>. Flat key: <c>ANX_MONITORING_TEST_QUERY_USERS</c>.
+    /// Default: <see langword="true"/>. Flat key: <c>ANX_MONITORING_TEST_QUERY_USERS</c>.
     /// </summary>
-    public bool TestQueryUsers { get; set; } = DefaultTestQueryUsers;
+    public bool TestQueryUsers { get; set; } = AnxMonitoringSettings.TestQueryUsers.Default;
 
     /// <summary>
     /// Whether <c>up</c> also runs the host's ASP.NET Core health checks (where the host called
     /// <c>AddHealthChecks()</c>): Degraded becomes <c>WARNING: &lt;name&gt;: &lt;description&gt;</c>, Unhealthy
-    /// <c>ERROR: &lt;name&gt;: &lt;description&gt;</c>. Default: <see cref="DefaultIncludeHealthChecks"/>.
+    /// <c>ERROR: &lt;name&gt;: &lt;description&gt;</c>. Default: <see langword="true"/>.
     /// Flat key: <c>ANX_MONITORING_INCLUDE_HEALTH_CHECKS</c>.
     /// </summary>
-    public bool IncludeHealthChecks { get; set; } = DefaultIncludeHealthChecks;
+    public bool IncludeHealthChecks { get; set; } = AnxMonitoringSettings.IncludeHealthChecks.Default;
 
     /// <summary>
     /// Names of the host's health checks that <c>up</c> leaves out (exact names, compared without regard to case);
@@ -114,29 +74,19 @@ public sealed class AnxMonitoringOptions
 
     /// <summary>
     /// How long one check of <c>up</c> may run before it is reported as <c>ERROR: &lt;check&gt; timed out</c>.
-    /// Default: <see cref="DefaultCheckTimeoutSeconds"/> seconds. Must be positive and finite.
+    /// Default: 10 seconds. Must be positive and finite.
     /// Flat key: <c>ANX_MONITORING_CHECK_TIMEOUT</c> (seconds, or a time span such as <c>00:00:05</c>).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan CheckTimeout
-    {
-        get => _checkTimeout;
-        set => _checkTimeout = RequirePositive(value);
-    }
+    public TimeSpan CheckTimeout { get; set; } = AnxMonitoringSettings.CheckTimeout.Default;
 
     /// <summary>
     /// How long the answer of a finished run of the <c>up</c> checks is given to further requests before the checks
     /// run again. Requests that arrive while a run is in flight always share it; this also bounds how often the
     /// checks run (and so the load on the databases) when probes arrive one after another, however fast.
-    /// Default: <see cref="DefaultUpCacheLifetimeMilliseconds"/> ms. <see cref="TimeSpan.Zero"/>: a new run for every
+    /// Default: 1 second. <see cref="TimeSpan.Zero"/>: a new run for every
     /// request that finds none in flight. Flat key: <c>ANX_MONITORING_UP_CACHE_LIFETIME</c> (seconds, or a time span).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative or infinite.</exception>
-    public TimeSpan UpCacheLifetime
-    {
-        get => _upCacheLifetime;
-        set => _upCacheLifetime = value == TimeSpan.Zero ? value : RequirePositive(value);
-    }
+    public TimeSpan UpCacheLifetime { get; set; } = AnxMonitoringSettings.UpCacheLifetime.Default;
 
     /// <summary>
     /// How many failed token checks one client address may have per <see cref="FailedTokenWindow"/>; further
@@ -146,26 +96,14 @@ public sealed class AnxMonitoringOptions
     /// count per /64. Default: 60. <c>0</c> switches the throttling off (every failure gets 401). Flat key:
     /// <c>ANX_MONITORING_FAILED_TOKEN_LIMIT</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int FailedTokenLimit
-    {
-        get => _failedTokenLimit;
-        set => _failedTokenLimit = value >= 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "The failed token limit must be zero (off) or positive.");
-    }
+    public int FailedTokenLimit { get; set; } = AnxMonitoringSettings.FailedTokenLimit.Default;
 
     /// <summary>
     /// The window of <see cref="FailedTokenLimit"/>, and the interval of the one Warning that sums up the refused
     /// requests (their count and the addresses most of them came from). Default: one minute. Flat key:
     /// <c>ANX_MONITORING_FAILED_TOKEN_WINDOW</c> (seconds, or a time span).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan FailedTokenWindow
-    {
-        get => _failedTokenWindow;
-        set => _failedTokenWindow = RequirePositive(value);
-    }
+    public TimeSpan FailedTokenWindow { get; set; } = AnxMonitoringSettings.FailedTokenWindow.Default;
 
     /// <summary>
     /// Whether <c>up</c> runs twice in the background right after the application has started (without delaying the
@@ -175,7 +113,7 @@ public sealed class AnxMonitoringOptions
     /// is given to requests within <see cref="UpCacheLifetime"/>, as any run's. Default: <see langword="true"/>.
     /// Flat key: <c>ANX_MONITORING_UP_WARM_UP</c>.
     /// </summary>
-    public bool UpWarmUp { get; set; } = true;
+    public bool UpWarmUp { get; set; } = AnxMonitoringSettings.UpWarmUp.Default;
 
     /// <summary>
     /// The package sources <c>modules</c> asks for newest versions and licences: NuGet v3 service index URLs or
@@ -204,82 +142,47 @@ public sealed class AnxMonitoringOptions
     /// largest registration answers and vulnerability files of the public NuGet feed. Between 64 KiB and 1 GiB.
     /// Flat key: <c>ANX_MONITORING_MAX_FEED_RESPONSE_BYTES</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is outside 64 KiB to 1 GiB.</exception>
-    public long MaxFeedResponseBytes
-    {
-        get => _maxFeedResponseBytes;
-        set => _maxFeedResponseBytes = value is >= 64 * 1024 and <= 1024 * 1024 * 1024
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxFeedResponseBytes must be between 65536 (64 KiB) and 1073741824 (1 GiB).");
-    }
+    public long MaxFeedResponseBytes { get; set; } = AnxMonitoringSettings.MaxFeedResponseBytes.Default;
 
     /// <summary>
     /// How long a package's newest version and licences are kept before they are looked up again (in the
-    /// background, while the old data is still answered). Default: <see cref="DefaultModulesCacheLifetimeMinutes"/>
+    /// background, while the old data is still answered). Default: 60
     /// minutes. Flat key: <c>ANX_MONITORING_MODULES_CACHE_LIFETIME</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan ModulesCacheLifetime
-    {
-        get => _modulesCacheLifetime;
-        set => _modulesCacheLifetime = RequirePositive(value);
-    }
+    public TimeSpan ModulesCacheLifetime { get; set; } = AnxMonitoringSettings.ModulesCacheLifetime.Default;
 
     /// <summary>
     /// How long a failed lookup is remembered before the package is asked for again, so that a broken source is
-    /// not hammered. Default: <see cref="DefaultModulesFailureCacheLifetimeSeconds"/> seconds. Flat key:
+    /// not hammered. Default: 120 seconds. Flat key:
     /// <c>ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan ModulesFailureCacheLifetime
-    {
-        get => _modulesFailureCacheLifetime;
-        set => _modulesFailureCacheLifetime = RequirePositive(value);
-    }
+    public TimeSpan ModulesFailureCacheLifetime { get; set; } = AnxMonitoringSettings.ModulesFailureCacheLifetime.Default;
 
     /// <summary>
     /// How many package lookups may be in flight at once, across all requests. Default:
-    /// <see cref="DefaultLookupConcurrency"/>; between 1 and 256. Flat key: <c>ANX_MONITORING_LOOKUP_CONCURRENCY</c>.
+    /// 16; between 1 and 256. Flat key: <c>ANX_MONITORING_LOOKUP_CONCURRENCY</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 256.</exception>
-    public int LookupConcurrency
-    {
-        get => _lookupConcurrency;
-        set => _lookupConcurrency = value is >= 1 and <= 256
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "The lookup concurrency must be between 1 and 256.");
-    }
+    public int LookupConcurrency { get; set; } = AnxMonitoringSettings.LookupConcurrency.Default;
 
     /// <summary>
     /// How long one package's lookup may take, retries included, before it counts as failed. Default:
-    /// <see cref="DefaultLookupTimeoutSeconds"/> seconds. Flat key: <c>ANX_MONITORING_LOOKUP_TIMEOUT</c>.
+    /// 15 seconds. Flat key: <c>ANX_MONITORING_LOOKUP_TIMEOUT</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan LookupTimeout
-    {
-        get => _lookupTimeout;
-        set => _lookupTimeout = RequirePositive(value);
-    }
+    public TimeSpan LookupTimeout { get; set; } = AnxMonitoringSettings.LookupTimeout.Default;
 
     /// <summary>
     /// The longest a <c>modules</c> request waits for lookups; what is unresolved by then is answered as
-    /// <c>null</c> and filled in by a later request. Default: <see cref="DefaultModulesDeadlineSeconds"/> seconds.
+    /// <c>null</c> and filled in by a later request. Default: 5 seconds.
     /// Flat key: <c>ANX_MONITORING_MODULES_DEADLINE</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or infinite.</exception>
-    public TimeSpan ModulesDeadline
-    {
-        get => _modulesDeadline;
-        set => _modulesDeadline = RequirePositive(value);
-    }
+    public TimeSpan ModulesDeadline { get; set; } = AnxMonitoringSettings.ModulesDeadline.Default;
 
-    private static TimeSpan RequirePositive(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string setting = "")
-    {
-        if (value <= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan || value.TotalMilliseconds > int.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(setting, value, $"{setting} must be positive and at most about 24 days.");
-        }
+    /// <summary>Where each configured setting was read from: the key as the configuration names it (section or flat).</summary>
+    internal Dictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
 
-        return value;
-    }
+    /// <summary>The configured values that could not be read, one message each; reported at start-up by the validator.</summary>
+    internal List<string> ReadErrors { get; } = [];
+
+    /// <summary>The key a setting's value came from, or the property's name when it was set in code.</summary>
+    internal string SourceOf(string setting) => Sources.TryGetValue(setting, out var key) ? key : $"{nameof(AnxMonitoringOptions)}.{setting}";
 }

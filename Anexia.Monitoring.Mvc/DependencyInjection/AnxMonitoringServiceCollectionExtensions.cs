@@ -89,6 +89,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         }
 
         services.AddOptions<AnxMonitoringOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnxMonitoringOptions>, AnxMonitoringOptionsValidator>());
         services.AddBuiltInUpChecks();
         services.TryAddSingleton<AccessTokenFilter>();
         services.TryAddSingleton<FailedTokenThrottle>();

@@ -53,7 +53,7 @@ internal sealed class PackageSourceClient
         TimeSpan cacheLifetime,
         TimeSpan failureCacheLifetime,
         TimeProvider time,
-        long maxResponseBytes = AnxMonitoringOptions.DefaultMaxFeedResponseBytes)
+        long maxResponseBytes)
     {
         _maxResponseBytes = maxResponseBytes;
         Source = source;
