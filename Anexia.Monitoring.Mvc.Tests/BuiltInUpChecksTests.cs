@@ -9,9 +9,9 @@ public sealed class BuiltInUpChecksTests
 {
     [Test]
     public void FindIdentityUserType_ForIdentityContext_ReturnsUserType() =>
-        Assert.That(BuiltInUpChecks.FindIdentityUserType(typeof(TestIdentityContext)), Is.EqualTo(typeof(IdentityUser)));
+        Assert.That(DbContextAccessor.FindIdentityUserType(typeof(TestIdentityContext)), Is.EqualTo(typeof(IdentityUser)));
 
     [Test]
     public void FindIdentityUserType_ForPlainContext_ReturnsNull() =>
-        Assert.That(BuiltInUpChecks.FindIdentityUserType(typeof(PlainContext)), Is.Null);
+        Assert.That(DbContextAccessor.FindIdentityUserType(typeof(PlainContext)), Is.Null);
 }

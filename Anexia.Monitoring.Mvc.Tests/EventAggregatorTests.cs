@@ -1,32 +1,33 @@
-using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Moq;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
 [TestFixture]
 public sealed class EventAggregatorTests
 {
-    private static EventAggregator Create(params MonitorUpCheckHandlerRegistration[] handlers)
-    {
-        var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o => o.CurrentValue == new AnxMonitoringOptions());
-        return new EventAggregator(new BuiltInUpChecks(new ServiceCollection(), options), new HealthCheckBridge(new ServiceCollection().BuildServiceProvider(), options), handlers);
-    }
+    private static EventAggregator Create() => new();
 
     private static Task Noop(MonitorUpCheck check, CancellationToken cancellationToken) => Task.CompletedTask;
 
     [Test]
-    public void Subscriptions_KeepSubscriptionOrder_WithDiHandlersFirst()
+    public async Task Checks_RunInSourceOrder_BuiltInThenHealthChecksThenDiHandlersThenSubscribersInSubscriptionOrder()
     {
-        var aggregator = Create(new MonitorUpCheckHandlerRegistration<UpEndpointTests.WarningHandler>());
-        aggregator.Subscribe<MonitorUpCheck>("b", Noop);
-        aggregator.Subscribe<MonitorUpCheck>("a", Noop);
+        await using var host = await MonitoringTestHost.StartAsync(configureServices: b =>
+        {
+            b.Services.AddMonitorUpCheck<UpEndpointTests.WarningHandler>();
+            b.Services.AddHealthChecks().AddCheck("health", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        });
+        host.Events.Subscribe<MonitorUpCheck>("b", Noop);
+        host.Events.Subscribe<MonitorUpCheck>("a", Noop);
 
-        var names = aggregator.GetSubscriptions<MonitorUpCheck>().Select(s => s.Name);
+        var names = host.Services.GetRequiredService<UpCheckRunner>().CurrentChecks().Select(c => c.Name);
 
-        Assert.That(names, Is.EqualTo(new[] { "WarningHandler", "b", "a" }));
+        Assert.That(names, Is.EqualTo(new[]
+        {
+            "TestIdentityContext database connection", "TestIdentityContext users query", "health", "WarningHandler", "b", "a",
+        }));
     }
 
     [Test]

@@ -61,7 +61,7 @@ public sealed class SampleTests
         using var client = _factory.CreateClient();
 
         using var health = await client.GetAsync("/health");
-        var subscriptions = _factory.Services.GetRequiredService<IEventAggregator>().GetSubscriptions<MonitorUpCheck>().Select(s => s.Name);
+        var subscriptions = _factory.Services.GetRequiredService<Anexia.Monitoring.Mvc.Up.UpCheckRunner>().CurrentChecks().Select(s => s.Name);
 
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await health.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));

@@ -12,17 +12,18 @@ public sealed class UpCheckRunnerTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
-    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(params EventSubscription<MonitorUpCheck>[] subscriptions) =>
-        Create(new AnxMonitoringOptions { CheckTimeout = TimeSpan.FromSeconds(10) }, subscriptions);
+    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(params UpCheck[] checks) =>
+        Create(new AnxMonitoringOptions { CheckTimeout = TimeSpan.FromSeconds(10) }, checks);
 
-    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(AnxMonitoringOptions settings, params EventSubscription<MonitorUpCheck>[] subscriptions)
+    private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(AnxMonitoringOptions settings, params UpCheck[] checks)
     {
-        var events = new Mock<IEventAggregator>();
-        events.Setup(e => e.GetSubscriptions<MonitorUpCheck>()).Returns(subscriptions);
+        var source = new Mock<IUpCheckSource>();
+        source.Setup(s => s.Checks).Returns(checks);
         var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o => o.CurrentValue == settings);
         var time = new FakeTimeProvider();
         var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
-        return (new UpCheckRunner(events.Object, scopes, options, time, NullLogger<UpCheckRunner>.Instance), time);
+        var executor = new UpCheckExecutor(scopes, time, NullLogger<UpCheckExecutor>.Instance);
+        return (new UpCheckRunner([source.Object], executor, options, time), time);
     }
 
     [Test]
@@ -30,7 +31,7 @@ public sealed class UpCheckRunnerTests
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource();
-        var (runner, time) = Create(new EventSubscription<MonitorUpCheck>("hang", (_, _) =>
+        var (runner, time) = Create(UpCheck.Of("hang", (_, _) =>
         {
             started.SetResult();
             return never.Task;
@@ -52,7 +53,7 @@ public sealed class UpCheckRunnerTests
     {
         var runs = 0;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("counted", async (_, _) =>
+        var (runner, _) = Create(UpCheck.Of("counted", async (_, _) =>
         {
             Interlocked.Increment(ref runs);
             await release.Task;
@@ -70,7 +71,7 @@ public sealed class UpCheckRunnerTests
     public async Task Run_AfterARunEnded_ReusesItsReportForTheCacheLifetimeThenRunsAgain()
     {
         var runs = 0;
-        var (runner, time) = Create(new EventSubscription<MonitorUpCheck>("counted", (_, _) =>
+        var (runner, time) = Create(UpCheck.Of("counted", (_, _) =>
         {
             Interlocked.Increment(ref runs);
             return Task.CompletedTask;
@@ -93,7 +94,7 @@ public sealed class UpCheckRunnerTests
         var runs = 0;
         var (runner, _) = Create(
             new AnxMonitoringOptions { UpCacheLifetime = TimeSpan.Zero },
-            new EventSubscription<MonitorUpCheck>("counted", (_, _) =>
+            UpCheck.Of("counted", (_, _) =>
             {
                 Interlocked.Increment(ref runs);
                 return Task.CompletedTask;
@@ -111,14 +112,11 @@ public sealed class UpCheckRunnerTests
     public async Task Run_SwitchedOffSubscription_IsNotRunAndReportsNothing()
     {
         var runs = 0;
-        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("off", (_, _) =>
+        var (runner, _) = Create(UpCheck.Of("off", (_, _) =>
         {
             Interlocked.Increment(ref runs);
             throw new InvalidOperationException("must not run");
-        })
-        {
-            IsSwitchedOn = () => false,
-        });
+        }, isSwitchedOn: () => false));
 
         var report = await runner.RunAsync(CancellationToken.None).WaitAsync(HangGuard);
 
@@ -129,7 +127,7 @@ public sealed class UpCheckRunnerTests
     public async Task Run_WhenOneCallerGivesUp_OthersStillGetTheReport()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (runner, _) = Create(new EventSubscription<MonitorUpCheck>("slow", (_, _) => release.Task));
+        var (runner, _) = Create(UpCheck.Of("slow", (_, _) => release.Task));
         using var impatient = new CancellationTokenSource();
 
         var gaveUp = runner.RunAsync(impatient.Token);
@@ -146,12 +144,12 @@ public sealed class UpCheckRunnerTests
     {
         var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var (runner, _) = Create(
-            new EventSubscription<MonitorUpCheck>("late", async (_, _) =>
+            UpCheck.Of("late", async (_, _) =>
             {
                 await second.Task;
                 throw new InvalidOperationException("late");
             }),
-            new EventSubscription<MonitorUpCheck>("early", (_, _) =>
+            UpCheck.Of("early", (_, _) =>
             {
                 second.SetResult();
                 throw new InvalidOperationException("early");

@@ -3,7 +3,8 @@ namespace Anexia.Monitoring.Mvc;
 /// <summary>
 /// The in-process event aggregator through which checks subscribe to <see cref="MonitorUpCheck"/>,
 /// as Django receivers connect to the <c>monitor_up_check</c> signal. Registered as a singleton by
-/// <c>AddAnxMonitoring</c>; the built-in checks are its first subscribers.
+/// <c>AddAnxMonitoring</c>. Every <see cref="MonitorUpCheck"/> subscriber runs after the built-in checks, the host's
+/// health checks and the <c>AddMonitorUpCheck</c> classes.
 /// </summary>
 public interface IEventAggregator
 {
@@ -22,11 +23,5 @@ public interface IEventAggregator
     /// <param name="handler">The handler; it receives the event and a token cancelled at its time limit.</param>
     /// <returns>An object whose disposal removes the subscription.</returns>
     IDisposable Subscribe<TEvent>(string name, Func<TEvent, CancellationToken, Task> handler)
-        where TEvent : class;
-
-    /// <summary>Returns the current subscriptions to <typeparamref name="TEvent"/>, in subscription order.</summary>
-    /// <typeparam name="TEvent">The event type.</typeparam>
-    /// <returns>A snapshot that later subscriptions do not change.</returns>
-    IReadOnlyList<EventSubscription<TEvent>> GetSubscriptions<TEvent>()
         where TEvent : class;
 }

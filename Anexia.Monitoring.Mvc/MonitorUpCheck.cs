@@ -9,7 +9,7 @@ public sealed class MonitorUpCheck
 {
     /// <summary>Creates the event for one subscriber.</summary>
     /// <param name="services">The services of the DI scope created for this subscriber alone.</param>
-    public MonitorUpCheck(IServiceProvider services)
+    internal MonitorUpCheck(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
         Services = services;

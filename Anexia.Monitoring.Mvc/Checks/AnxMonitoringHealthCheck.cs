@@ -1,7 +1,5 @@
 using Anexia.Monitoring.Mvc.Up;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Anexia.Monitoring.Mvc.Checks;
@@ -14,27 +12,21 @@ namespace Anexia.Monitoring.Mvc.Checks;
 /// </summary>
 internal sealed class AnxMonitoringHealthCheck : IHealthCheck
 {
-    private readonly BuiltInUpChecks _builtInChecks;
+    private readonly DatabaseCheckSource _databaseChecks;
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly UpCheckExecutor _executor;
-    private IReadOnlyList<EventSubscription<MonitorUpCheck>>? _checks;
 
-    public AnxMonitoringHealthCheck(
-        BuiltInUpChecks builtInChecks,
-        IOptionsMonitor<AnxMonitoringOptions> options,
-        IServiceScopeFactory scopeFactory,
-        TimeProvider timeProvider,
-        ILogger<AnxMonitoringHealthCheck> logger)
+    public AnxMonitoringHealthCheck(IEnumerable<IUpCheckSource> sources, IOptionsMonitor<AnxMonitoringOptions> options, UpCheckExecutor executor)
     {
-        _builtInChecks = builtInChecks;
+        _databaseChecks = sources.OfType<DatabaseCheckSource>().Single();
         _options = options;
-        _executor = new UpCheckExecutor(scopeFactory, timeProvider, logger);
+        _executor = executor;
     }
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var checks = _checks ??= [.. _builtInChecks.CreateDatabaseChecks()];
+        IReadOnlyList<UpCheck> checks = [.. _databaseChecks.Checks];
         var outcomes = await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout, cancellationToken);
 
         var data = new Dictionary<string, object>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,11 +25,32 @@ internal abstract class DbContextAccessor
     [UnconditionalSuppressMessage("Trimming", "IL2055", Justification = "The context and user types are registered by the host and so are kept.")]
     public static DbContextAccessor Create(Type contextType)
     {
-        var userType = BuiltInUpChecks.FindIdentityUserType(contextType);
+        var userType = FindIdentityUserType(contextType);
         var accessorType = userType is null
             ? typeof(DbContextAccessor<,>).MakeGenericType(contextType, typeof(object))
             : typeof(DbContextAccessor<,>).MakeGenericType(contextType, userType);
         return (DbContextAccessor)Activator.CreateInstance(accessorType, userType)!;
+    }
+
+    /// <summary>
+    /// Returns the user entity type when <paramref name="contextType"/> derives from Identity's
+    /// <c>IdentityUserContext</c>, else null. Matched by name and namespace rather than arity: .NET 10 added a
+    /// sixth type parameter (passkeys) beside the five-parameter form, and the users set is the first of either.
+    /// </summary>
+    internal static Type? FindIdentityUserType(Type contextType)
+    {
+        var identityNamespace = typeof(IdentityUserContext<,,,,>).Namespace;
+        for (var type = contextType; type is not null && type != typeof(DbContext); type = type.BaseType)
+        {
+            if (type.IsConstructedGenericType
+                && type.Namespace == identityNamespace
+                && type.Name.StartsWith("IdentityUserContext`", StringComparison.Ordinal))
+            {
+                return type.GetGenericArguments()[0];
+            }
+        }
+
+        return null;
     }
 
     public async Task TestConnectionAsync(IServiceProvider services, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -14,18 +15,22 @@ namespace Anexia.Monitoring.Mvc.Checks;
 /// <c>AddAnxMonitoringChecks()</c> (they already run as built-in checks), and all of them when
 /// <see cref="AnxMonitoringOptions.IncludeHealthChecks"/> is off.
 /// </summary>
-internal sealed class HealthCheckBridge
+internal sealed class HealthCheckBridge : IUpCheckSource
 {
     private readonly IServiceProvider _services;
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly Lazy<UpCheck[]> _checks;
 
     public HealthCheckBridge(IServiceProvider services, IOptionsMonitor<AnxMonitoringOptions> options)
     {
         _services = services;
         _options = options;
+        _checks = new Lazy<UpCheck[]>(() => [.. Create()]);
     }
 
-    public IEnumerable<EventSubscription<MonitorUpCheck>> Create()
+    public IEnumerable<UpCheck> Checks => _checks.Value;
+
+    private IEnumerable<UpCheck> Create()
     {
         if (_services.GetService<HealthCheckService>() is not { } healthChecks
             || _services.GetService<IOptions<HealthCheckServiceOptions>>() is not { } healthCheckOptions)
@@ -41,12 +46,10 @@ internal sealed class HealthCheckBridge
                 continue;
             }
 
-            yield return new EventSubscription<MonitorUpCheck>(
+            yield return UpCheck.Of(
                 registration.Name,
-                (_, cancellationToken) => RunAsync(healthChecks, registration, cancellationToken))
-            {
-                IsSwitchedOn = () => IsIncluded(registration.Name),
-            };
+                (_, cancellationToken) => RunAsync(healthChecks, registration, cancellationToken),
+                () => IsIncluded(registration.Name));
         }
     }
 

@@ -69,14 +69,16 @@ public static class AnxMonitoringServiceCollectionExtensions
 
     /// <summary>
     /// What the built-in database checks need, for <c>up</c> and for <c>AddAnxMonitoringChecks()</c> alike: the
-    /// options, the clock, and <see cref="BuiltInUpChecks"/> reading this service collection once the host is built.
+    /// options, the clock, the executor, and the database checks (the first check source) reading the host's
+    /// <c>DbContext</c> registrations once the host is built.
     /// </summary>
     internal static void AddBuiltInUpChecks(this IServiceCollection services)
     {
         services.AddOptions<AnxMonitoringOptions>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(provider =>
-            new BuiltInUpChecks(services, provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>()));
+        services.TryAddSingleton(new DbContextRegistrations(services));
+        services.TryAddSingleton<UpCheckExecutor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, DatabaseCheckSource>());
     }
 
     private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)
@@ -95,8 +97,15 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<FailedTokenThrottle>();
         services.TryAddSingleton<AnxApiResponseHeaders>();
         services.TryAddSingleton<UpCheckRunner>();
-        services.TryAddSingleton<IEventAggregator, EventAggregator>();
-        services.TryAddSingleton<HealthCheckBridge>();
+        services.TryAddSingleton<EventAggregator>();
+        services.TryAddSingleton<IEventAggregator>(provider => provider.GetRequiredService<EventAggregator>());
+
+        // The up checks, in the order they run and report: one source per kind (the database checks come first,
+        // from AddBuiltInUpChecks). A new kind of check is one more line here.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, VulnerabilityCheckSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, HealthCheckBridge>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, HandlerCheckSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, SubscriberCheckSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EndpointMappingWarning>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UpWarmUp>());

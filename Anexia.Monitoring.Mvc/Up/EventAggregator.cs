@@ -1,33 +1,15 @@
-using Anexia.Monitoring.Mvc.Checks;
-
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
 /// The library's <see cref="IEventAggregator"/>: copy-on-write lists per event type, so a check run reads a
-/// snapshot without locking. Seeded, in this order, with the built-in checks, the host's health checks and the DI-registered handlers.
+/// snapshot without locking. Only the event aggregator: <see cref="SubscriberCheckSource"/> turns its
+/// <see cref="MonitorUpCheck"/> subscriptions into checks.
 /// </summary>
 internal sealed class EventAggregator : IEventAggregator
 {
     private readonly Lock _gate = new();
     private Dictionary<Type, object[]> _subscriptions = [];
     private int _unnamedCount;
-
-    public EventAggregator(BuiltInUpChecks builtInChecks, HealthCheckBridge healthChecks, IEnumerable<MonitorUpCheckHandlerRegistration> handlers)
-    {
-        ArgumentNullException.ThrowIfNull(builtInChecks);
-        ArgumentNullException.ThrowIfNull(healthChecks);
-        ArgumentNullException.ThrowIfNull(handlers);
-
-        foreach (var check in builtInChecks.Create().Concat(healthChecks.Create()))
-        {
-            Add(check);
-        }
-
-        foreach (var handler in handlers)
-        {
-            Add(handler.CreateSubscription());
-        }
-    }
 
     public IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, Task> handler)
         where TEvent : class

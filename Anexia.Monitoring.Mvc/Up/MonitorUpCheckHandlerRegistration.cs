@@ -2,10 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Up;
 
-/// <summary>Records one <c>AddMonitorUpCheck&lt;TCheck&gt;()</c> call; turned into a subscription by <see cref="EventAggregator"/>.</summary>
+/// <summary>Records one <c>AddMonitorUpCheck&lt;TCheck&gt;()</c> call; turned into a check by <see cref="HandlerCheckSource"/>.</summary>
 internal abstract class MonitorUpCheckHandlerRegistration
 {
-    public abstract EventSubscription<MonitorUpCheck> CreateSubscription();
+    public abstract UpCheck CreateCheck();
 }
 
 /// <summary>The registration of the handler type <typeparamref name="TCheck"/>; one per type, however often it is added.</summary>
@@ -13,7 +13,6 @@ internal abstract class MonitorUpCheckHandlerRegistration
 internal sealed class MonitorUpCheckHandlerRegistration<TCheck> : MonitorUpCheckHandlerRegistration
     where TCheck : class, IMonitorUpCheckHandler
 {
-    public override EventSubscription<MonitorUpCheck> CreateSubscription() =>
-        new(typeof(TCheck).Name,
-            (check, cancellationToken) => check.Services.GetRequiredService<TCheck>().CheckAsync(check, cancellationToken));
+    public override UpCheck CreateCheck() =>
+        UpCheck.Of(typeof(TCheck).Name, (check, cancellationToken) => check.Services.GetRequiredService<TCheck>().CheckAsync(check, cancellationToken));
 }

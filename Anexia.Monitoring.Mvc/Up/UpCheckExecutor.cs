@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
-/// Runs a list of <see cref="MonitorUpCheck"/> subscribers concurrently, each on the thread pool and in a DI scope
-/// of its own, all under one time limit, and returns what each reported, in the list's order. Used by the
+/// Runs a list of <see cref="UpCheck"/>s concurrently, each on the thread pool and in a DI scope of its own, all under
+/// one time limit, and returns what each reported, in the list's order. One instance for the process, used by the
 /// <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
 /// A check still running from an earlier run (it outlived its time limit and ignores its token, or blocks its thread)
 /// is not started again: it is reported as timed out at once, until it really ends. So a check that never returns
@@ -20,10 +20,10 @@ internal sealed partial class UpCheckExecutor
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    // The runs that outlived their time limit and have not ended yet, per subscription.
-    private readonly ConcurrentDictionary<EventSubscription<MonitorUpCheck>, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
+    // The runs that outlived their time limit and have not ended yet, per check.
+    private readonly ConcurrentDictionary<UpCheck, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
 
-    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger logger)
+    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger<UpCheckExecutor> logger)
     {
         _scopeFactory = scopeFactory;
         _timeProvider = timeProvider;
@@ -31,11 +31,11 @@ internal sealed partial class UpCheckExecutor
     }
 
     /// <summary>
-    /// Runs every subscriber that is switched on; <paramref name="cancellationToken"/> ends the run early, the
-    /// unfinished checks then count as timed out. Each subscriber yields one outcome, or one per line it reports.
+    /// Runs every check that is switched on; <paramref name="cancellationToken"/> ends the run early, the
+    /// unfinished checks then count as timed out. Each check yields one outcome, or one per line it reports.
     /// </summary>
     public async Task<UpCheckOutcome[][]> RunAsync(
-        IReadOnlyList<EventSubscription<MonitorUpCheck>> subscriptions,
+        IReadOnlyList<UpCheck> checks,
         TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
@@ -43,57 +43,49 @@ internal sealed partial class UpCheckExecutor
         using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
         using var link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeoutSource);
 
-        var runs = new Task<UpCheckOutcome[]>[subscriptions.Count];
+        var runs = new Task<UpCheckOutcome[]>[checks.Count];
         for (var i = 0; i < runs.Length; i++)
         {
-            var subscription = subscriptions[i];
-            runs[i] = subscription.IsSwitchedOn is { } isSwitchedOn && !isSwitchedOn()
+            var upCheck = checks[i];
+            runs[i] = !upCheck.IsSwitchedOn()
                 ? Task.FromResult(OkOnly)
-                : RunOneAsync(subscription, timeout, timeoutSource);
+                : RunOneAsync(upCheck, timeout, timeoutSource);
         }
 
         return await Task.WhenAll(runs);
     }
 
-    private async Task<UpCheckOutcome[]> RunOneAsync(EventSubscription<MonitorUpCheck> subscription, TimeSpan timeout, CancellationTokenSource timeoutSource)
+    private async Task<UpCheckOutcome[]> RunOneAsync(UpCheck upCheck, TimeSpan timeout, CancellationTokenSource timeoutSource)
     {
-        if (_stillRunning.TryGetValue(subscription, out var earlier) && !earlier.IsCompleted)
+        if (_stillRunning.TryGetValue(upCheck, out var earlier) && !earlier.IsCompleted)
         {
-            Log.CheckStillRunning(_logger, subscription.Name);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{subscription.Name} timed out (still running from an earlier run)")];
+            Log.CheckStillRunning(_logger, upCheck.Name);
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out (still running from an earlier run)")];
         }
 
         var scope = _scopeFactory.CreateAsyncScope();
-        var check = new MonitorUpCheck(scope.ServiceProvider);
+        var upEvent = new MonitorUpCheck(scope.ServiceProvider);
 
         // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
         var token = timeoutSource.Token;
-        var warnings = subscription.WarningLines;
-        var work = warnings is null
-            ? Task.Run(() => subscription.Handler(check, token), CancellationToken.None)
-            : Task.Run(() => warnings(check, token), CancellationToken.None);
+        var work = Task.Run(() => upCheck.RunAsync(upEvent, token), CancellationToken.None);
         try
         {
-            await work.WaitAsync(token);
-            if (work is Task<IReadOnlyList<string>> lines && lines.Result.Count > 0)
-            {
-                return [.. lines.Result.Select(line => Warned(subscription, line))];
-            }
-
-            return OkOnly;
+            var lines = await work.WaitAsync(token);
+            return lines.Count > 0 ? [.. lines.Select(line => Warned(upCheck, line))] : OkOnly;
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
-            Log.CheckTimedOut(_logger, subscription.Name, timeout);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{subscription.Name} timed out")];
+            Log.CheckTimedOut(_logger, upCheck.Name, timeout);
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out")];
         }
         catch (MonitorUpWarningException warning)
         {
-            return [Warned(subscription, warning.Message)];
+            return [Warned(upCheck, warning.Message)];
         }
         catch (Exception error)
         {
-            Log.CheckFailed(_logger, subscription.Name, SecretMasker.Apply(error.ToString()));
+            Log.CheckFailed(_logger, upCheck.Name, SecretMasker.Apply(error.ToString()));
             return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
         finally
@@ -106,10 +98,10 @@ internal sealed partial class UpCheckExecutor
             else
             {
                 // Until it ends, later runs report it as still running instead of starting it again.
-                _stillRunning[subscription] = work;
+                _stillRunning[upCheck] = work;
                 _ = work.ContinueWith(
-                    (late, state) => ((ConcurrentDictionary<EventSubscription<MonitorUpCheck>, Task>)state!)
-                        .TryRemove(new KeyValuePair<EventSubscription<MonitorUpCheck>, Task>(subscription, late)),
+                    (late, state) => ((ConcurrentDictionary<UpCheck, Task>)state!)
+                        .TryRemove(new KeyValuePair<UpCheck, Task>(upCheck, late)),
                     _stillRunning,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
@@ -128,9 +120,9 @@ internal sealed partial class UpCheckExecutor
         }
     }
 
-    private UpCheckOutcome Warned(EventSubscription<MonitorUpCheck> subscription, string message)
+    private UpCheckOutcome Warned(UpCheck upCheck, string message)
     {
-        Log.CheckWarned(_logger, subscription.Name, SecretMasker.Apply(message));
+        Log.CheckWarned(_logger, upCheck.Name, SecretMasker.Apply(message));
         return new UpCheckOutcome(UpCheckStatus.Warning, message);
     }
 

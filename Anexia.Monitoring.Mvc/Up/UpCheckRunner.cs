@@ -1,18 +1,17 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
-/// Runs every <see cref="MonitorUpCheck"/> subscriber concurrently, each in a DI scope of its own and under
-/// <see cref="AnxMonitoringOptions.CheckTimeout"/>, and collects what each reported in subscription order.
+/// Runs every <c>up</c> check of every <see cref="IUpCheckSource"/> (asked on each run, in registration order)
+/// through <see cref="UpCheckExecutor"/>, concurrently, each in a DI scope of its own and under
+/// <see cref="AnxMonitoringOptions.CheckTimeout"/>, and collects what each reported in order.
 /// Requests that arrive while a run is in flight share it, and a finished run answers further requests for
 /// <see cref="AnxMonitoringOptions.UpCacheLifetime"/>, so a flood of probes cannot multiply the load on the databases.
 /// </summary>
 internal sealed class UpCheckRunner
 {
-    private readonly IEventAggregator _events;
+    private readonly IReadOnlyList<IUpCheckSource> _sources;
     private readonly UpCheckExecutor _executor;
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -21,14 +20,13 @@ internal sealed class UpCheckRunner
     private FinishedRun? _lastRun;
 
     public UpCheckRunner(
-        IEventAggregator events,
-        IServiceScopeFactory scopeFactory,
+        IEnumerable<IUpCheckSource> sources,
+        UpCheckExecutor executor,
         IOptionsMonitor<AnxMonitoringOptions> options,
-        TimeProvider timeProvider,
-        ILogger<UpCheckRunner> logger)
+        TimeProvider timeProvider)
     {
-        _events = events;
-        _executor = new UpCheckExecutor(scopeFactory, timeProvider, logger);
+        _sources = [.. sources];
+        _executor = executor;
         _options = options;
         _timeProvider = timeProvider;
     }
@@ -84,9 +82,12 @@ internal sealed class UpCheckRunner
         }
     }
 
+    /// <summary>The checks a run would run now, in order.</summary>
+    internal IReadOnlyList<UpCheck> CurrentChecks() => [.. _sources.SelectMany(source => source.Checks)];
+
     private async Task<UpReport> RunAllAsync()
     {
-        var outcomes = await _executor.RunAsync(_events.GetSubscriptions<MonitorUpCheck>(), _options.CurrentValue.CheckTimeout);
+        var outcomes = await _executor.RunAsync(CurrentChecks(), _options.CurrentValue.CheckTimeout);
         return new UpReport([.. outcomes.SelectMany(lines => lines)]);
     }
 
