@@ -186,7 +186,7 @@ public sealed class ModulesFaultTests
     [Test]
     public void SourceAddress_WithCredentials_IsMaskedInMessages()
     {
-        var client = new Anexia.Monitoring.Mvc.Modules.PackageSourceClient(
+        var client = new Anexia.Monitoring.Mvc.Modules.HttpFeedSource(
             new NuGet.Configuration.PackageSource("https://ci:FeedSecret9@feed.internal.example/v3/index.json"),
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeProvider.System, 1024 * 1024);
 

@@ -11,7 +11,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
 /// Answers, for one installed package, its newest version and the licences of both versions, from every
-/// configured package source (one <see cref="PackageSourceClient"/> each, for the process lifetime). The rules
+/// configured package source (one <see cref="IPackageSource"/> each, of its kind, for the process lifetime). The rules
 /// are those of docs/modules.md.
 /// </summary>
 internal sealed partial class PackageRegistry
@@ -101,7 +101,7 @@ internal sealed partial class PackageRegistry
     private async Task<IReadOnlyList<string>> LicencesAsync(
         string id,
         NuGetVersion version,
-        List<(PackageSourceClient Client, PackageVersionEntry Entry)> entries,
+        List<(IPackageSource Client, PackageVersionEntry Entry)> entries,
         bool allowLocalFolder,
         CancellationToken cancellationToken)
     {
@@ -157,7 +157,7 @@ internal sealed partial class PackageRegistry
         }
     }
 
-    private async Task<SourceAnswer> AskAsync(PackageSourceClient client, string id, CancellationToken cancellationToken)
+    private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, CancellationToken cancellationToken)
     {
         var vulnerabilities = VulnerabilitiesAsync(client, cancellationToken);
         try
@@ -189,7 +189,7 @@ internal sealed partial class PackageRegistry
     }
 
     /// <summary>The source's vulnerability data; null when it has none or it cannot be read (the registration entries then count).</summary>
-    private async Task<VulnerabilityDatabase?> VulnerabilitiesAsync(PackageSourceClient client, CancellationToken cancellationToken)
+    private async Task<VulnerabilityDatabase?> VulnerabilitiesAsync(IPackageSource client, CancellationToken cancellationToken)
     {
         try
         {
@@ -204,7 +204,7 @@ internal sealed partial class PackageRegistry
     }
 
     /// <summary>What one source answered for one package.</summary>
-    private sealed record SourceAnswer(PackageSourceClient Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error, VulnerabilityDatabase? Vulnerabilities);
+    private sealed record SourceAnswer(IPackageSource Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error, VulnerabilityDatabase? Vulnerabilities);
 
     /// <summary>The global packages folder of this machine, where restore left the installed packages; null if absent.</summary>
     private static string? LocalPackagesFolder()
@@ -256,10 +256,10 @@ internal sealed partial class PackageRegistry
     /// <summary>The sources to ask, built once, with the NuGet.Config's package source mapping where it is used.</summary>
     private sealed class SourceSet
     {
-        private readonly List<PackageSourceClient> _all;
+        private readonly List<IPackageSource> _all;
         private readonly PackageSourceMapping? _mapping;
 
-        private SourceSet(List<PackageSourceClient> all, PackageSourceMapping? mapping)
+        private SourceSet(List<IPackageSource> all, PackageSourceMapping? mapping)
         {
             _all = all;
             _mapping = mapping;
@@ -290,13 +290,12 @@ internal sealed partial class PackageRegistry
 
             var distinct = sources
                 .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
-                .Select(g => new PackageSourceClient(
-                    g.First(), options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time, options.MaxFeedResponseBytes))
+                .Select(g => IPackageSource.Create(g.First(), options, time))
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }
 
-        public List<PackageSourceClient> For(string id)
+        public List<IPackageSource> For(string id)
         {
             if (_mapping is null)
             {

@@ -10,7 +10,8 @@ using NuGetLogger = NuGet.Common.NullLogger;
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
-/// One package source for the process lifetime: one <see cref="SourceRepository"/>, one pooled HTTP client.
+/// A NuGet v3 feed as an <see cref="IPackageSource"/>, for the process lifetime: one <see cref="SourceRepository"/>,
+/// one pooled HTTP client, NuGet.Protocol's resources for the service index, credentials and HTTP policy.
 /// Every request goes through NuGet.Protocol's <see cref="HttpSource"/> without its disk cache (the answers
 /// are cached in memory by <see cref="ModulesCatalog"/>), so a long-running server writes no files per lookup
 /// and works on a read-only file system. A registration index costs one request, a paged one one more per page.
@@ -18,7 +19,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams; registrations with
 /// System.Text.Json into the few fields <c>modules</c> reports (<see cref="RegistrationJson"/>).
 /// </summary>
-internal sealed class PackageSourceClient
+internal sealed class HttpFeedSource : IPackageSource
 {
     // One try: NuGet's own retry loop (seconds of back-off per failing package) would decide how long a broken
     // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
@@ -47,7 +48,7 @@ internal sealed class PackageSourceClient
     /// <param name="failureCacheLifetime">How long a failed read of the vulnerability data is remembered.</param>
     /// <param name="time">The clock of those lifetimes.</param>
     /// <param name="maxResponseBytes">The most bytes one answer of the source may have.</param>
-    public PackageSourceClient(
+    public HttpFeedSource(
         PackageSource source,
         TimeSpan serviceIndexTimeout,
         TimeSpan cacheLifetime,
@@ -77,11 +78,6 @@ internal sealed class PackageSourceClient
     /// <summary>The versions the source lists for <paramref name="id"/>, or null when it does not know the package.</summary>
     public async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
     {
-        if (Source.IsLocal)
-        {
-            return await GetLocalVersionsAsync(id, cancellationToken);
-        }
-
         var endpoints = await GetEndpointsAsync(cancellationToken);
         var index = await ReadAsync(endpoints.Http, endpoints.Registration.GetUri(id), RegistrationJson.ReadIndexAsync, cancellationToken);
         if (index is null)
@@ -111,11 +107,6 @@ internal sealed class PackageSourceClient
     /// <summary>The licences a version's nuspec declares; empty when the source has no such nuspec.</summary>
     public async Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken)
     {
-        if (Source.IsLocal)
-        {
-            return [];
-        }
-
         var endpoints = await GetEndpointsAsync(cancellationToken);
         if (endpoints.PackageBaseAddress is null)
         {
@@ -140,17 +131,11 @@ internal sealed class PackageSourceClient
     }
 
     /// <summary>
-    /// The source's vulnerability data, or null when it publishes none (no VulnerabilityInfo resource, or a local
-    /// folder). Read once per cache lifetime and shared by every lookup; a failed read is tried again after the
+    /// The source's vulnerability data, or null when it publishes none (no VulnerabilityInfo resource). Read once per cache lifetime and shared by every lookup; a failed read is tried again after the
     /// failure lifetime, and lookups meanwhile fall back to the registration entries.
     /// </summary>
     public Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
     {
-        if (Source.IsLocal)
-        {
-            return Task.FromResult<VulnerabilityDatabase?>(null);
-        }
-
         lock (_gate)
         {
             var current = _vulnerabilities;
@@ -205,24 +190,6 @@ internal sealed class PackageSourceClient
     {
         using var reader = new JsonTextReader(new StreamReader(stream));
         return await JObject.LoadAsync(reader, cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<PackageVersionEntry>?> GetLocalVersionsAsync(string id, CancellationToken cancellationToken)
-    {
-        var resource = await _repository.GetResourceAsync<PackageMetadataResource>(cancellationToken)
-            ?? throw new InvalidOperationException($"The folder {Source.Source} cannot be read as a package source.");
-        using var cache = new SourceCacheContext();
-        var found = (await resource.GetMetadataAsync(id, includePrerelease: true, includeUnlisted: true, cache, NuGetLogger.Instance, cancellationToken)).ToList();
-        if (found.Count == 0)
-        {
-            return null;
-        }
-
-        return found
-            .Where(m => string.Equals(m.Identity.Id, id, StringComparison.OrdinalIgnoreCase))
-            .Select(m => new PackageVersionEntry(m.Identity.Version, m.IsListed,
-                Licences.From(m.LicenseMetadata?.Type == LicenseType.Expression ? m.LicenseMetadata.License : null, m.LicenseUrl?.OriginalString)))
-            .ToList();
     }
 
     /// <summary>The service index, read once; a failed read is retried by the next lookup.</summary>
