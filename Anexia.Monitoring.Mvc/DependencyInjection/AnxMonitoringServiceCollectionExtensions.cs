@@ -111,6 +111,8 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UpWarmUp>());
         services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
         services.TryAddSingleton<PackageRegistry>();
+        services.TryAddSingleton<InstalledModules>();
+        services.TryAddSingleton<ModuleLookups>();
         services.TryAddSingleton<ModulesCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModulesWarmUp>());
 

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>
+/// The packages <c>modules</c> lists: what <see cref="IInstalledPackageSource"/> reports, minus
+/// <see cref="AnxMonitoringOptions.ExcludeModules"/>, sorted by name. Read once, on the thread pool, and awaited, so a
+/// request arriving during start-up waits for them without holding a thread.
+/// </summary>
+internal sealed partial class InstalledModules
+{
+    private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages;
+
+    public InstalledModules(IInstalledPackageSource source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
+    {
+        _packages = new Lazy<Task<IReadOnlyList<InstalledPackage>>>(() => Task.Run(() => Load(source, options.Value, logger)));
+    }
+
+    /// <summary>The packages, in the order <c>modules</c> lists them.</summary>
+    public Task<IReadOnlyList<InstalledPackage>> GetAsync(CancellationToken cancellationToken) => _packages.Value.WaitAsync(cancellationToken);
+
+    private static IReadOnlyList<InstalledPackage> Load(IInstalledPackageSource source, AnxMonitoringOptions options, ILogger logger)
+    {
+        var installed = source.GetPackages();
+        if (installed is null)
+        {
+            Log.NoDependencyManifest(logger);
+            return [];
+        }
+
+        var excluded = options.ExcludeModules.Select(ToRegex).ToList();
+        return [.. installed
+            .Where(p => !excluded.Exists(pattern => pattern.IsMatch(p.Name)))
+            .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static Regex ToRegex(string pattern) =>
+        new("^" + Regex.Escape(pattern.Trim()).Replace("\\*", ".*", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 313, EventName = "NoDependencyManifest", Level = LogLevel.Warning,
+            Message = "The application carries no deps.json (single-file or trimmed publish?), so /anxapi/v1/modules lists no modules; the runtime is still reported.")]
+        public static partial void NoDependencyManifest(ILogger logger);
+    }
+}

@@ -1,0 +1,195 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>
+/// What is known of every installed package and of the ASP.NET Core framework, looked up through
+/// <see cref="PackageRegistry"/>: each once per cache lifetime however many requests arrive (concurrent requests share
+/// one lookup), at most <see cref="AnxMonitoringOptions.LookupConcurrency"/> at a time, each bounded by
+/// <see cref="AnxMonitoringOptions.LookupTimeout"/>; a failure is remembered for
+/// <see cref="AnxMonitoringOptions.ModulesFailureCacheLifetime"/>. Stale data stays while it is refreshed behind.
+/// </summary>
+internal sealed partial class ModuleLookups : IDisposable
+{
+    private readonly PackageRegistry _registry;
+    private readonly AnxMonitoringOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ModuleLookups> _logger;
+    private readonly SemaphoreSlim _limiter;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lazy<Task<Module[]>> _modules;
+    private int _version;
+
+    public ModuleLookups(
+        InstalledModules installed,
+        PackageRegistry registry,
+        IOptions<AnxMonitoringOptions> options,
+        TimeProvider time,
+        ILogger<ModuleLookups> logger)
+    {
+        _registry = registry;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _limiter = new SemaphoreSlim(_options.LookupConcurrency);
+        _modules = new Lazy<Task<Module[]>>(async () => [.. (await installed.GetAsync(CancellationToken.None)).Select(p => new Module(p))]);
+        Framework = new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework));
+    }
+
+    /// <summary>The ASP.NET Core framework, looked up like a package (its reference pack).</summary>
+    public Module Framework { get; }
+
+    /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    /// <summary>The installed packages' entries, in the order <c>modules</c> lists them.</summary>
+    public Task<Module[]> GetModulesAsync(CancellationToken cancellationToken) => _modules.Value.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Starts the lookups of modules with no data or stale data and waits for those with no data until
+    /// <paramref name="deadline"/> after <paramref name="startedAt"/> (the request's arrival); infinite waits for all.
+    /// </summary>
+    public async Task EnsureFreshAsync(TimeSpan deadline, long startedAt, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var modules = await GetModulesAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+        var pending = new List<Task>();
+        foreach (var module in modules.Append(Framework))
+        {
+            if (EnsureFresh(module, now) is { } refresh && module.Value is null)
+            {
+                pending.Add(refresh);
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            var remaining = deadline == Timeout.InfiniteTimeSpan ? deadline : deadline - _time.GetElapsedTime(startedAt);
+            await WaitAsync(pending, remaining > TimeSpan.Zero || remaining == Timeout.InfiniteTimeSpan ? remaining : TimeSpan.Zero, deadline, progress, cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _limiter.Dispose();
+    }
+
+    private async Task WaitAsync(List<Task> pending, TimeSpan remaining, TimeSpan deadline, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(pending);
+        if (progress is not null)
+        {
+            while (!all.IsCompleted)
+            {
+                progress.Report((pending.Count(t => t.IsCompleted), pending.Count));
+                await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken));
+            }
+
+            progress.Report((pending.Count, pending.Count));
+        }
+
+        try
+        {
+            await (remaining == Timeout.InfiniteTimeSpan ? all.WaitAsync(cancellationToken) : all.WaitAsync(remaining, _time, cancellationToken));
+        }
+        catch (TimeoutException)
+        {
+            var unresolved = pending.Count(t => !t.IsCompleted);
+            Log.DeadlinePassed(_logger, unresolved, deadline);
+        }
+    }
+
+    /// <summary>Starts a lookup when the module has no data or stale data and none is running; returns the running lookup, if any.</summary>
+    private Task? EnsureFresh(Module module, DateTimeOffset now)
+    {
+        lock (module.Gate)
+        {
+            if (module.Refresh is not null)
+            {
+                return module.Refresh;
+            }
+
+            if (module.Value is not null && now < module.ExpiresAt)
+            {
+                return null;
+            }
+
+            module.Refresh = Task.Run(() => RefreshAsync(module));
+            return module.Refresh;
+        }
+    }
+
+    private async Task RefreshAsync(Module module)
+    {
+        var acquired = false;
+        try
+        {
+            await _limiter.WaitAsync(_stopping.Token);
+            acquired = true;
+            using var timeout = new CancellationTokenSource(_options.LookupTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+            var info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
+            Store(module, info, _options.ModulesCacheLifetime);
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, ex.Message);
+            Store(module, module.Value ?? ModuleInfo.Unknown, _options.ModulesFailureCacheLifetime);
+        }
+        catch (OperationCanceledException)
+        {
+            // The application is stopping.
+        }
+        finally
+        {
+            if (acquired && !_stopping.IsCancellationRequested)
+            {
+                _limiter.Release();
+            }
+
+            lock (module.Gate)
+            {
+                module.Refresh = null;
+            }
+
+            Interlocked.Increment(ref _version);
+        }
+    }
+
+    private void Store(Module module, ModuleInfo info, TimeSpan lifetime)
+    {
+        lock (module.Gate)
+        {
+            module.Value = info;
+            module.ExpiresAt = _time.GetUtcNow() + lifetime;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 311, EventName = "ModuleLookupFailed", Level = LogLevel.Debug,
+            Message = "Looking up the package {PackageId} failed; asking again in {RetryAfter}: {Reason}")]
+        public static partial void LookupFailed(ILogger logger, string packageId, TimeSpan retryAfter, string reason);
+
+        [LoggerMessage(EventId = 312, EventName = "ModulesDeadlinePassed", Level = LogLevel.Debug,
+            Message = "{Unresolved} package lookups were unresolved after {Deadline}; answered as null for now.")]
+        public static partial void DeadlinePassed(ILogger logger, int unresolved, TimeSpan deadline);
+    }
+
+    /// <summary>One installed package and what is known of it.</summary>
+    internal sealed class Module(InstalledPackage package)
+    {
+        public Lock Gate { get; } = new();
+
+        public InstalledPackage Package { get; } = package;
+
+        public ModuleInfo? Value { get; set; }
+
+        public DateTimeOffset ExpiresAt { get; set; }
+
+        public Task? Refresh { get; set; }
+    }
+}
