@@ -38,6 +38,10 @@ public sealed class CommandLineTests
                 ["ANX_MONITORING_PACKAGE_SOURCES"] = feed.ServiceIndexUrl,
                 ["ConnectionStrings__Default"] = $"Data Source={database}",
                 ["Urls"] = "http://127.0.0.1:0",
+                // EF Core's entries of the sample's start-up (EnsureCreated, before the command is reached) and every
+                // other entry: standard output being the JSON alone then proves where the logs went.
+                ["Logging__LogLevel__Default"] = "Debug",
+                ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Debug",
                 // A framework-dependent net8.0 build runs on whatever newer runtime this machine has, as the tests do.
                 ["DOTNET_ROLL_FORWARD"] = "Major",
             },
@@ -57,6 +61,7 @@ public sealed class CommandLineTests
                 .Single(m => m.GetProperty("name").GetString() == "Microsoft.EntityFrameworkCore.Sqlite");
             Assert.That(sqlite.GetProperty("newest_version").GetString(), Is.EqualTo("99.0.0"));
             Assert.That(await stderr, Does.Contain("anxmonitormodules:"), "progress goes to standard error");
+            Assert.That(await stderr, Does.Contain("dbug: "), "the console logs go to standard error");
             Assert.That(await stderr, Does.Not.Contain("Now listening"), "no HTTP server was started");
         }
         finally

@@ -226,7 +226,7 @@ public sealed class ModulesEndpointTests
                 </package>
                 """);
             await using var host = await StartHostAsync(_feed.ServiceIndexUrl, services: s => s.AddSingleton(provider => new PackageRegistry(
-                provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>(),
+                provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AnxMonitoringOptions>>(),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<PackageRegistry>.Instance,
                 folder.FullName)));
 

@@ -141,7 +141,7 @@ public sealed class NuGetConfigTests
             new() { ["AnxMonitoring:UseNuGetConfig"] = "true" },
             installed: [new("Contoso.Internal", "1.0.0"), new("Fixture.Public", "1.0.0")],
             services: s => s.AddSingleton(provider => new PackageRegistry(
-                provider.GetRequiredService<IOptions<AnxMonitoringOptions>>(),
+                provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>(),
                 provider.GetRequiredService<ILogger<PackageRegistry>>(),
                 localPackagesFolder: null,
                 nuGetConfigRoot: _root.FullName)));

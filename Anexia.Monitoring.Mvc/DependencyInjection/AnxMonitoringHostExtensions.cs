@@ -1,3 +1,4 @@
+using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,7 @@ public static partial class AnxMonitoringHostExtensions
             return;
         }
 
+        host.Services.GetService<CommandLineMode>()?.EnterModulesCommand();
         if (catalog is null)
         {
             await Console.Error.WriteLineAsync($"{ModulesCommand}: the application does not call AddAnxMonitoring(...) on its services; there is no report to print.");

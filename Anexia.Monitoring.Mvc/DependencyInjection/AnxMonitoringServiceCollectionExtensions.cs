@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
@@ -116,11 +115,10 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<ModulesCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModulesWarmUp>());
 
-        // In `anxmonitormodules` runs, standard output carries the JSON alone: console logs go to standard error.
-        if (Environment.GetCommandLineArgs().Contains(AnxMonitoringHostExtensions.ModulesCommand, StringComparer.Ordinal))
-        {
-            services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        }
+        // In `anxmonitormodules` runs (decided by RunWithAnxMonitoringCommandsAsync), console logs go to standard error.
+        services.TryAddSingleton<CommandLineMode>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ConsoleLoggerOptions>, CommandLineMode>(p => p.GetRequiredService<CommandLineMode>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<ConsoleLoggerOptions>, CommandLineMode>(p => p.GetRequiredService<CommandLineMode>()));
         return services;
     }
 }

@@ -127,7 +127,7 @@ internal sealed partial class FailedTokenThrottle : IDisposable
             {
                 // The settings changed (a configuration reload): a fresh budget under the new ones.
                 _limiter?.Dispose();
-                _limiter = new Limiter(limit, window);
+                _limiter = new Limiter(limit, window, _time);
             }
 
             return _limiter;
@@ -193,10 +193,13 @@ internal sealed partial class FailedTokenThrottle : IDisposable
     {
         private readonly PartitionedRateLimiter<string> _limiter;
         private readonly ConcurrentDictionary<string, long> _addresses = new(StringComparer.Ordinal);
-        private long _windowStarted = Environment.TickCount64;
+        private readonly TimeProvider _time;
+        private long _windowStarted;
 
-        public Limiter(int limit, TimeSpan window)
+        public Limiter(int limit, TimeSpan window, TimeProvider time)
         {
+            _time = time;
+            _windowStarted = time.GetTimestamp();
             Limit = limit;
             Window = window;
             _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(
@@ -219,9 +222,9 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         public RateLimitLease Acquire(string address)
         {
             // The addresses told apart are forgotten every window; the limiter drops idle partitions itself.
-            var now = Environment.TickCount64;
+            var now = _time.GetTimestamp();
             var started = Interlocked.Read(ref _windowStarted);
-            if (now - started > Window.TotalMilliseconds && Interlocked.CompareExchange(ref _windowStarted, now, started) == started)
+            if (_time.GetElapsedTime(started, now) > Window && Interlocked.CompareExchange(ref _windowStarted, now, started) == started)
             {
                 _addresses.Clear();
             }

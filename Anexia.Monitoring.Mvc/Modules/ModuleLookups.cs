@@ -24,12 +24,12 @@ internal sealed partial class ModuleLookups : IDisposable
     public ModuleLookups(
         InstalledModules installed,
         PackageRegistry registry,
-        IOptions<AnxMonitoringOptions> options,
+        IOptionsMonitor<AnxMonitoringOptions> options,
         TimeProvider time,
         ILogger<ModuleLookups> logger)
     {
         _registry = registry;
-        _options = options.Value;
+        _options = options.CurrentValue;
         _time = time;
         _logger = logger;
         _limiter = new SemaphoreSlim(_options.LookupConcurrency);

@@ -15,10 +15,10 @@ internal sealed class ModulesCatalog
     private readonly TimeProvider _time;
     private Prepared? _prepared;
 
-    public ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitoringOptions> options, TimeProvider time)
+    public ModulesCatalog(ModuleLookups lookups, IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time)
     {
         _lookups = lookups;
-        _options = options.Value;
+        _options = options.CurrentValue;
         _time = time;
     }
 

@@ -21,7 +21,7 @@ internal sealed partial class PackageRegistry
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
 
-    public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time)
+    public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time)
         : this(options, logger, LocalPackagesFolder(), time)
     {
     }
@@ -35,7 +35,7 @@ internal sealed partial class PackageRegistry
     /// those above it, then the user's and the machine's. The application's own folder unless a test says otherwise.
     /// </param>
     internal PackageRegistry(
-        IOptions<AnxMonitoringOptions> options,
+        IOptionsMonitor<AnxMonitoringOptions> options,
         ILogger<PackageRegistry> logger,
         string? localPackagesFolder,
         TimeProvider? time = null,
@@ -44,7 +44,7 @@ internal sealed partial class PackageRegistry
         _logger = logger;
         _localPackagesFolder = localPackagesFolder;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
-        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot)));
+        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot)));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
