@@ -11,15 +11,15 @@ namespace Anexia.Monitoring.Mvc.Controllers;
 /// <summary>
 /// The Anexia monitoring endpoints <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> (each also with a
 /// trailing slash). Protected by the access token alone: anonymous to ASP.NET Core authorization, so a host's
-/// fallback policy or global authorize filter does not lock the dashboards out. Added to a host by
-/// <c>AddAnxMonitoring</c>; not meant to be used directly.
+/// fallback policy or global authorize filter does not lock the dashboards out. Internal: added to a host's
+/// controllers by <c>AddAnxMonitoring</c> through <see cref="AnxApiControllerFeatureProvider"/>.
 /// </summary>
 [AllowAnonymous]
 [Route("anxapi/v1")]
 [ApiExplorerSettings(IgnoreApi = true)]
 [ServiceFilter(typeof(AccessTokenFilter), IsReusable = true)]
 [ServiceFilter(typeof(AnxApiResponseHeaders), IsReusable = true)]
-public sealed class AnxApiController : ControllerBase
+internal sealed class AnxApiController : ControllerBase
 {
     /// <summary>
     /// Lists the runtime and every package the application runs with its installed and newest versions and

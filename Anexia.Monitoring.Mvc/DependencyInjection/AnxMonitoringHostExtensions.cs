@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.Hosting;
 public static partial class AnxMonitoringHostExtensions
 {
     /// <summary>The argument that prints the <c>modules</c> report instead of serving HTTP.</summary>
-    public const string ModulesCommand = "anxmonitormodules";
+    internal const string ModulesCommand = "anxmonitormodules";
 
     /// <summary>
     /// Runs the host, unless <paramref name="args"/> holds <c>anxmonitormodules</c>: then prints the same JSON as

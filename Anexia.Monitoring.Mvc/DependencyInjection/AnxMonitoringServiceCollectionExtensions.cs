@@ -5,7 +5,6 @@ using Anexia.Monitoring.Mvc.Controllers;
 using Anexia.Monitoring.Mvc.Filters;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Up;
-using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -83,10 +82,9 @@ public static class AnxMonitoringServiceCollectionExtensions
     private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)
     {
         var partManager = services.AddMvcCore().PartManager;
-        var assembly = typeof(AnxApiController).Assembly;
-        if (!partManager.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == assembly))
+        if (!partManager.FeatureProviders.OfType<AnxApiControllerFeatureProvider>().Any())
         {
-            partManager.ApplicationParts.Add(new AssemblyPart(assembly));
+            partManager.FeatureProviders.Add(new AnxApiControllerFeatureProvider());
         }
 
         services.AddOptions<AnxMonitoringOptions>().ValidateOnStart();
