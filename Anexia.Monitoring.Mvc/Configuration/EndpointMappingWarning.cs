@@ -16,32 +16,21 @@ namespace Anexia.Monitoring.Mvc.Configuration;
 /// endpoints builds the MVC action table (which the first request would build anyway). Hosts on the older
 /// <c>UseMvc</c> routing (<see cref="MvcOptions.EnableEndpointRouting"/> off) have no endpoints to look at.
 /// </summary>
-internal sealed partial class EndpointMappingWarning : IHostedService
+internal sealed partial class EndpointMappingWarning : AfterStartService
 {
     private readonly IServiceProvider _services;
-    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<EndpointMappingWarning> _logger;
-    private CancellationTokenRegistration _registration;
 
     public EndpointMappingWarning(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<EndpointMappingWarning> logger)
+        : base(lifetime)
     {
         _services = services;
-        _lifetime = lifetime;
         _logger = logger;
     }
 
-    /// <summary>The check, once the application has started.</summary>
-    internal Task? Run { get; private set; }
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override Task RunAsync(CancellationToken stopping)
     {
-        _registration = _lifetime.ApplicationStarted.Register(() => Run = Task.Run(Check));
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _registration.Dispose();
+        Check();
         return Task.CompletedTask;
     }
 

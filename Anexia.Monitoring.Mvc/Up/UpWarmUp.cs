@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Anexia.Monitoring.Mvc.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,14 +18,12 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// network), so that MVC's per-action set-up, the filters and the answer's writing are warm too; otherwise the checks
 /// run directly. The second run is of the checks alone. The start is not delayed, and stopping does not wait.
 /// </summary>
-internal sealed partial class UpWarmUp : IHostedService
+internal sealed partial class UpWarmUp : AfterStartService
 {
     private readonly IServiceProvider _services;
-    private readonly IHostApplicationLifetime _lifetime;
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<UpWarmUp> _logger;
-    private CancellationTokenRegistration _registration;
 
     public UpWarmUp(
         IServiceProvider services,
@@ -32,37 +31,19 @@ internal sealed partial class UpWarmUp : IHostedService
         IOptionsMonitor<AnxMonitoringOptions> options,
         TimeProvider timeProvider,
         ILogger<UpWarmUp> logger)
+        : base(lifetime)
     {
         _services = services;
-        _lifetime = lifetime;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
-    /// <summary>The warm-up run, once the application has started and the setting asked for it.</summary>
-    internal Task? Run { get; private set; }
+    protected override bool ShouldRun => _options.CurrentValue.UpWarmUp;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (_options.CurrentValue.UpWarmUp)
-        {
-            _registration = _lifetime.ApplicationStarted.Register(() => Run = Task.Run(WarmUpAsync));
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _registration.Dispose();
-        return Task.CompletedTask;
-    }
-
-    private async Task WarmUpAsync()
+    protected override async Task RunAsync(CancellationToken stopping)
     {
         var started = _timeProvider.GetTimestamp();
-        var stopping = _lifetime.ApplicationStopping;
         try
         {
             var how = "through the endpoint, then the checks alone";
