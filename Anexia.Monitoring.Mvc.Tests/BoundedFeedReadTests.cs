@@ -43,13 +43,13 @@ public sealed class BoundedFeedReadTests
 
         // The huge ones first in name order, so that all 16 lookup slots take them at once.
         var installed = huge.Select(id => new InstalledPackage(id, "1.0.0")).Concat(Fixtures.Installed).ToList();
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, new()
         {
             ["AnxMonitoring:ModulesDeadline"] = "00:00:30",
             ["AnxMonitoring:LookupTimeout"] = "00:00:30",
         }, installed: installed);
-        var answer = await ModulesEndpointTests.ReadJsonAsync(await host.GetModulesAsync());
-        await ModulesEndpointTests.WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "PackageSourceAnswerTooLarge") >= 16);
+        var answer = await ModulesHost.ReadJsonAsync(await host.GetModulesAsync());
+        await ModulesHost.WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "PackageSourceAnswerTooLarge") >= 16);
         await sampling.CancelAsync();
         await sampler;
         process.Refresh();
@@ -62,8 +62,8 @@ public sealed class BoundedFeedReadTests
             Assert.That(tooLarge, Has.Count.EqualTo(16), "one warning per over-limit answer");
             Assert.That(tooLarge[0].Level, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Warning));
             Assert.That(tooLarge[0].Message, Does.Contain(feed.ServiceIndexUrl).And.Contain("16777216 bytes (MaxFeedResponseBytes)"));
-            Assert.That(ModulesEndpointTests.Module(answer, "Huge.Package00").GetProperty("newest_version").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
-            Assert.That(ModulesEndpointTests.Module(answer, "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"),
+            Assert.That(ModulesHost.Module(answer, "Huge.Package00").GetProperty("newest_version").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
+            Assert.That(ModulesHost.Module(answer, "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"),
                 "the other packages are answered");
         });
         TestContext.Out.WriteLine($"working set {before >> 20} MiB -> highest {highest >> 20} MiB; peak {peakBefore >> 20} -> {process.PeakWorkingSet64 >> 20} MiB");
@@ -74,14 +74,14 @@ public sealed class BoundedFeedReadTests
     {
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
         feed.HugeRegistrations["Huge.One"] = 2L * 1024 * 1024;
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, new()
         {
             ["AnxMonitoring:MaxFeedResponseBytes"] = "1048576",
             ["AnxMonitoring:ModulesFailureCacheLifetime"] = "00:10:00",
         }, installed: [new("Huge.One", "1.0.0")]);
 
         (await host.GetModulesAsync()).Dispose();
-        await ModulesEndpointTests.WaitUntilAsync(() => host.Logs.Entries.Any(e => e.EventId.Name == "PackageSourceAnswerTooLarge"));
+        await ModulesHost.WaitUntilAsync(() => host.Logs.Entries.Any(e => e.EventId.Name == "PackageSourceAnswerTooLarge"));
         var asked = feed.RequestsTo("/v3/registration/huge.one/");
         for (var i = 0; i < 5; i++)
         {

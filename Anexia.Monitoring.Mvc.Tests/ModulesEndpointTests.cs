@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
@@ -10,8 +9,6 @@ namespace Anexia.Monitoring.Mvc.Tests;
 [TestFixture]
 public sealed class ModulesEndpointTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
-
     private LocalNuGetFeed _feed = null!;
 
     [SetUp]
@@ -20,57 +17,14 @@ public sealed class ModulesEndpointTests
     [TearDown]
     public async Task StopFeed() => await _feed.DisposeAsync();
 
-    internal static Task<MonitoringTestHost> StartHostAsync(
-        string source,
-        Dictionary<string, string?>? settings = null,
-        IReadOnlyList<InstalledPackage>? installed = null,
-        bool noDependencyManifest = false,
-        TimeProvider? time = null,
-        Action<IServiceCollection>? services = null)
-    {
-        var values = new Dictionary<string, string?> { ["AnxMonitoring:PackageSources:0"] = source };
-        foreach (var (key, value) in settings ?? [])
-        {
-            values[key] = value;
-        }
-
-        return MonitoringTestHost.StartAsync(values, withIdentityDatabase: false, configureServices: b =>
-        {
-            b.Services.AddSingleton<IInstalledPackageSource>(new FixedInstalledPackages(noDependencyManifest ? null : installed ?? Fixtures.Installed));
-            if (time is not null)
-            {
-                b.Services.AddSingleton(time);
-            }
-
-            services?.Invoke(b.Services);
-        });
-    }
-
-    internal static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-            Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("application/json"));
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return document.RootElement.Clone();
-        }
-    }
-
-    internal static JsonElement Module(JsonElement root, string name) =>
-        root.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("name").GetString() == name);
-
-    private static string?[] Licences(JsonElement module, string key) =>
-        [.. module.GetProperty(key).EnumerateArray().Select(l => l.GetString())];
-
     [Test]
     public async Task Modules_AnswersTheContractShapeWithRuntimeAndSortedModules()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl);
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl);
 
         using var response = await host.GetModulesAsync();
         ContractAssert.HasContractHeaders(response);
-        var root = await ReadJsonAsync(response);
+        var root = await ModulesHost.ReadJsonAsync(response);
 
         Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "runtime", "modules" }));
         var runtime = root.GetProperty("runtime");
@@ -86,7 +40,7 @@ public sealed class ModulesEndpointTests
 
         var names = root.GetProperty("modules").EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToList();
         Assert.That(names, Is.EqualTo(Fixtures.Installed.Select(p => p.Name).Order(StringComparer.OrdinalIgnoreCase)));
-        var alpha = Module(root, "Fixture.Alpha");
+        var alpha = ModulesHost.Module(root, "Fixture.Alpha");
         Assert.That(alpha.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "name", "installed_version", "installed_version_licences", "newest_version", "newest_version_licences",
@@ -106,41 +60,41 @@ public sealed class ModulesEndpointTests
     [TestCase("Fixture.Foreign", "1.0.0", new[] { "MIT" }, "1.0.0", new[] { "MIT" }, TestName = "Registration entries of another id are ignored")]
     public async Task Modules_AppliesTheVersionAndLicenceRules(string name, string installed, string[] installedLicences, string newest, string[] newestLicences)
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl);
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl);
 
-        var module = Module(await ReadJsonAsync(await host.GetModulesAsync()), name);
+        var module = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), name);
 
         Assert.Multiple(() =>
         {
             Assert.That(module.GetProperty("installed_version").GetString(), Is.EqualTo(installed));
-            Assert.That(Licences(module, "installed_version_licences"), Is.EqualTo(installedLicences));
+            Assert.That(ModulesHost.Licences(module, "installed_version_licences"), Is.EqualTo(installedLicences));
             Assert.That(module.GetProperty("newest_version").GetString(), Is.EqualTo(newest));
-            Assert.That(Licences(module, "newest_version_licences"), Is.EqualTo(newestLicences));
+            Assert.That(ModulesHost.Licences(module, "newest_version_licences"), Is.EqualTo(newestLicences));
         });
     }
 
     [Test]
     public async Task Modules_PackageNoSourceKnows_IsListedWithNulls()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl);
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl);
 
-        var module = Module(await ReadJsonAsync(await host.GetModulesAsync()), "Private.Package");
+        var module = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Private.Package");
 
         Assert.That(module.GetProperty("installed_version").GetString(), Is.EqualTo("4.2.0"));
         Assert.That(module.GetProperty("newest_version").ValueKind, Is.EqualTo(JsonValueKind.Null));
-        Assert.That(Licences(module, "installed_version_licences"), Is.Empty);
-        Assert.That(Licences(module, "newest_version_licences"), Is.Empty);
+        Assert.That(ModulesHost.Licences(module, "installed_version_licences"), Is.Empty);
+        Assert.That(ModulesHost.Licences(module, "newest_version_licences"), Is.Empty);
     }
 
     [Test]
     public async Task Modules_WithExcludePatterns_LeavesThoseOut()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, new()
         {
             ["ANX_MONITORING_EXCLUDE_MODULES"] = "fixture.p*;Private.Package",
         });
 
-        var names = (await ReadJsonAsync(await host.GetModulesAsync())).GetProperty("modules").EnumerateArray()
+        var names = (await ModulesHost.ReadJsonAsync(await host.GetModulesAsync())).GetProperty("modules").EnumerateArray()
             .Select(m => m.GetProperty("name").GetString()).ToList();
 
         Assert.That(names, Does.Not.Contain("Fixture.Paged").And.Not.Contain("Fixture.Prerelease").And.Not.Contain("Private.Package"));
@@ -150,24 +104,24 @@ public sealed class ModulesEndpointTests
     [Test]
     public async Task Modules_WithHostNamingPolicyAndXmlFormatter_KeepsContractKeys()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl, services: s => s.AddControllers()
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, services: s => s.AddControllers()
             .AddJsonOptions(o => o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.KebabCaseUpper)
             .AddXmlSerializerFormatters());
         host.Client.DefaultRequestHeaders.Accept.ParseAdd("application/xml");
 
-        var root = await ReadJsonAsync(await host.GetModulesAsync());
+        var root = await ModulesHost.ReadJsonAsync(await host.GetModulesAsync());
 
         Assert.That(root.GetProperty("runtime").GetProperty("framework_installed_version").ValueKind, Is.EqualTo(JsonValueKind.String));
-        Assert.That(Module(root, "Fixture.Alpha").GetProperty("installed_version_licences").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(ModulesHost.Module(root, "Fixture.Alpha").GetProperty("installed_version_licences").GetArrayLength(), Is.EqualTo(1));
     }
 
     [Test]
     public async Task Modules_ConcurrentRequests_FetchEachPackageOnceAndWarmAnswersAskNothing()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl);
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl);
         _feed.ResetCounters();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.GetModulesAsync())).WaitAsync(HangGuard);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.GetModulesAsync())).WaitAsync(ModulesHost.HangGuard);
         var bodies = await Task.WhenAll(answers.Select(a => a.Content.ReadAsStringAsync()));
         var afterFirst = _feed.RequestsTo("/v3/registration/");
 
@@ -189,9 +143,9 @@ public sealed class ModulesEndpointTests
     [Test]
     public async Task Modules_WithoutDependencyManifest_AnswersEmptyModulesWithRuntimeAndWarns()
     {
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl, noDependencyManifest: true);
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, noDependencyManifest: true);
 
-        var root = await ReadJsonAsync(await host.GetModulesAsync());
+        var root = await ModulesHost.ReadJsonAsync(await host.GetModulesAsync());
 
         Assert.That(root.GetProperty("modules").GetArrayLength(), Is.Zero);
         Assert.That(root.GetProperty("runtime").GetProperty("platform").GetString(), Is.EqualTo("dotnet"));
@@ -202,13 +156,13 @@ public sealed class ModulesEndpointTests
     public async Task Modules_FromTwoSources_TakesTheNewestAcrossBoth()
     {
         await using var second = await LocalNuGetFeed.StartAsync([new FeedPackage("Fixture.Alpha", [new("1.5.0", LicenseExpression: "0BSD")])]);
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl, new() { ["AnxMonitoring:PackageSources:1"] = second.ServiceIndexUrl });
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, new() { ["AnxMonitoring:PackageSources:1"] = second.ServiceIndexUrl });
 
-        var alpha = Module(await ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
+        var alpha = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
 
         Assert.That(alpha.GetProperty("newest_version").GetString(), Is.EqualTo("1.5.0"));
-        Assert.That(Licences(alpha, "newest_version_licences"), Is.EqualTo(new[] { "0BSD" }));
-        Assert.That(Licences(alpha, "installed_version_licences"), Is.EqualTo(new[] { "MIT" }));
+        Assert.That(ModulesHost.Licences(alpha, "newest_version_licences"), Is.EqualTo(new[] { "0BSD" }));
+        Assert.That(ModulesHost.Licences(alpha, "installed_version_licences"), Is.EqualTo(new[] { "MIT" }));
     }
 
     [Test]
@@ -225,14 +179,14 @@ public sealed class ModulesEndpointTests
                   <license type="expression">ISC</license></metadata>
                 </package>
                 """);
-            await using var host = await StartHostAsync(_feed.ServiceIndexUrl, services: s => s.AddSingleton(provider => new PackageRegistry(
+            await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, services: s => s.AddSingleton(provider => new PackageRegistry(
                 provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AnxMonitoringOptions>>(),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<PackageRegistry>.Instance,
                 folder.FullName)));
 
-            var module = Module(await ReadJsonAsync(await host.GetModulesAsync()), "Fixture.NuspecOnly");
+            var module = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.NuspecOnly");
 
-            Assert.That(Licences(module, "installed_version_licences"), Is.EqualTo(new[] { "ISC" }), "the local nuspec wins over the network one");
+            Assert.That(ModulesHost.Licences(module, "installed_version_licences"), Is.EqualTo(new[] { "ISC" }), "the local nuspec wins over the network one");
             Assert.That(_feed.RequestsTo("/fixture.nuspeconly/1.0.0/"), Is.Zero);
         }
         finally
@@ -245,13 +199,13 @@ public sealed class ModulesEndpointTests
     public async Task Modules_CacheLifetimeAndFailureLifetime_FollowTheClock()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await StartHostAsync(_feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, new()
         {
             ["AnxMonitoring:ModulesCacheLifetime"] = "01:00:00",
             ["AnxMonitoring:ModulesFailureCacheLifetime"] = "00:02:00",
         }, installed: [new("Fixture.Alpha", "1.0.0")], time: time);
 
-        Assert.That(Module(await ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
+        Assert.That(ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
         _feed.ResetCounters();
 
         time.Advance(TimeSpan.FromMinutes(59));
@@ -261,33 +215,19 @@ public sealed class ModulesEndpointTests
         // Stale: answered at once from the old data, refreshed behind; the refresh fails and is remembered briefly.
         _feed.Fault = FeedFault.Status500;
         time.Advance(TimeSpan.FromMinutes(2));
-        var stale = Module(await ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
+        var stale = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
         Assert.That(stale.GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
-        await WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "ModuleLookupFailed") >= 2);
+        await ModulesHost.WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "ModuleLookupFailed") >= 2);
         var afterFailure = _feed.Requests;
 
         (await host.GetModulesAsync()).Dispose();
         await Task.Delay(200);
         Assert.That(_feed.Requests, Is.EqualTo(afterFailure), "a failure is not retried before its lifetime passes");
-        Assert.That(Module(await ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"), "old data survives a failed refresh");
+        Assert.That(ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"), "old data survives a failed refresh");
 
         _feed.Fault = FeedFault.None;
         time.Advance(TimeSpan.FromMinutes(2));
         (await host.GetModulesAsync()).Dispose();
-        await WaitUntilAsync(() => _feed.Requests > afterFailure);
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, Func<string>? describe = null)
-    {
-        var until = DateTime.UtcNow + HangGuard;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail("The condition did not come true in time. " + describe?.Invoke());
-            }
-
-            await Task.Delay(20);
-        }
+        await ModulesHost.WaitUntilAsync(() => _feed.Requests > afterFailure);
     }
 }

@@ -25,18 +25,18 @@ public sealed class ModulesFaultTests
     private static async Task<JsonElement> GetOnTimeAsync(MonitoringTestHost host)
     {
         var watch = Stopwatch.StartNew();
-        var root = await ModulesEndpointTests.ReadJsonAsync(await host.GetModulesAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        var root = await ModulesHost.ReadJsonAsync(await host.GetModulesAsync().WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.That(watch.Elapsed, Is.LessThan(OnTime), "the answer does not wait for a broken registry");
         return root;
     }
 
     private static string? Newest(JsonElement root, string name) =>
-        ModulesEndpointTests.Module(root, name).GetProperty("newest_version").GetString();
+        ModulesHost.Module(root, name).GetProperty("newest_version").GetString();
 
     private static async Task AssertFilledLaterAsync(MonitoringTestHost host)
     {
         string? newest = null;
-        await ModulesEndpointTests.WaitUntilAsync(() =>
+        await ModulesHost.WaitUntilAsync(() =>
         {
             newest = Newest(GetOnTimeAsync(host).GetAwaiter().GetResult(), "Fixture.Alpha");
             return newest is not null;
@@ -52,13 +52,13 @@ public sealed class ModulesFaultTests
     {
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
         feed.Fault = fault;
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, ShortLimits);
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, ShortLimits);
 
         var broken = await GetOnTimeAsync(host);
 
         Assert.That(Newest(broken, "Fixture.Alpha"), Is.Null);
-        Assert.That(ModulesEndpointTests.Module(broken, "Fixture.Alpha").GetProperty("installed_version").GetString(), Is.EqualTo("1.0.0"));
-        Assert.That(ModulesEndpointTests.Module(broken, "Fixture.Alpha").GetProperty("installed_version_licences").GetArrayLength(), Is.Zero);
+        Assert.That(ModulesHost.Module(broken, "Fixture.Alpha").GetProperty("installed_version").GetString(), Is.EqualTo("1.0.0"));
+        Assert.That(ModulesHost.Module(broken, "Fixture.Alpha").GetProperty("installed_version_licences").GetArrayLength(), Is.Zero);
 
         feed.Fault = FeedFault.None;
         await AssertFilledLaterAsync(host);
@@ -69,7 +69,7 @@ public sealed class ModulesFaultTests
     {
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
         feed.NotFound["Fixture.Alpha"] = true;
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, ShortLimits);
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, ShortLimits);
 
         var root = await GetOnTimeAsync(host);
 
@@ -84,7 +84,7 @@ public sealed class ModulesFaultTests
     public async Task Modules_WhenRegistryIsUnreachable_Answers200WithNullsThenFillsInOnceItIsUp()
     {
         var port = LocalNuGetFeed.FreePort();
-        await using var host = await ModulesEndpointTests.StartHostAsync($"http://127.0.0.1:{port}/v3/index.json", ShortLimits);
+        await using var host = await ModulesHost.StartAsync($"http://127.0.0.1:{port}/v3/index.json", ShortLimits);
 
         var root = await GetOnTimeAsync(host);
         Assert.That(Newest(root, "Fixture.Alpha"), Is.Null);
@@ -99,7 +99,7 @@ public sealed class ModulesFaultTests
     {
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
         feed.Latency = TimeSpan.FromSeconds(2);
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, new()
         {
             ["AnxMonitoring:ModulesDeadline"] = "00:00:00.500",
             ["AnxMonitoring:LookupTimeout"] = "00:00:20",
@@ -118,7 +118,7 @@ public sealed class ModulesFaultTests
         var scratch = Path.Combine(Path.GetTempPath(), "NuGetScratch");
         var before = Directory.Exists(scratch) ? Directory.GetFiles(scratch, "*", SearchOption.AllDirectories).Length : 0;
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new() { ["AnxMonitoring:ModulesCacheLifetime"] = "00:00:00.050" });
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, new() { ["AnxMonitoring:ModulesCacheLifetime"] = "00:00:00.050" });
 
         for (var i = 0; i < 5; i++)
         {
@@ -137,7 +137,7 @@ public sealed class ModulesFaultTests
         await using var feed = await LocalNuGetFeed.StartAsync(Fixtures.Feed);
         feed.Fault = FeedFault.Status500;
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await ModulesEndpointTests.StartHostAsync(feed.ServiceIndexUrl, new()
+        await using var host = await ModulesHost.StartAsync(feed.ServiceIndexUrl, new()
         {
             ["AnxMonitoring:ModulesFailureCacheLifetime"] = "00:02:00",
             ["AnxMonitoring:ModulesCacheLifetime"] = "01:00:00",
@@ -147,7 +147,7 @@ public sealed class ModulesFaultTests
         {
             var failedBefore = Count("PackageSourceFailed");
             (await host.GetModulesAsync()).Dispose();
-            await ModulesEndpointTests.WaitUntilAsync(() => Count("PackageSourceFailed") > failedBefore || Count("PackageSourceRecovered") > 0);
+            await ModulesHost.WaitUntilAsync(() => Count("PackageSourceFailed") > failedBefore || Count("PackageSourceRecovered") > 0);
             await Task.Delay(100); // the rest of the round's lookups
         }
 
@@ -166,7 +166,7 @@ public sealed class ModulesFaultTests
         feed.Fault = FeedFault.None;
         time.Advance(TimeSpan.FromMinutes(2));
         (await host.GetModulesAsync()).Dispose();
-        await ModulesEndpointTests.WaitUntilAsync(() => Count("PackageSourceRecovered") > 0);
+        await ModulesHost.WaitUntilAsync(() => Count("PackageSourceRecovered") > 0);
         await Task.Delay(100);
 
         var warning = host.Logs.Entries.First(e => e.EventId.Name == "PackageSourceUnreachable");

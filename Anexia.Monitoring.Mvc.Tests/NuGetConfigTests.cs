@@ -4,7 +4,7 @@ using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using static Anexia.Monitoring.Mvc.Tests.ModulesEndpointTests;
+using static Anexia.Monitoring.Mvc.Tests.Infrastructure.ModulesHost;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -136,7 +136,7 @@ public sealed class NuGetConfigTests
     }
 
     private Task<MonitoringTestHost> StartAsync(string? configuredSource = null) =>
-        StartHostAsync(
+        ModulesHost.StartAsync(
             configuredSource ?? _emptySource.FullName,
             new() { ["AnxMonitoring:UseNuGetConfig"] = "true" },
             installed: [new("Contoso.Internal", "1.0.0"), new("Fixture.Public", "1.0.0")],
@@ -180,6 +180,5 @@ public sealed class NuGetConfigTests
             """);
     }
 
-    private static string?[] Licences(JsonElement module) =>
-        [.. module.GetProperty("newest_version_licences").EnumerateArray().Select(l => l.GetString())];
+    private static string?[] Licences(JsonElement module) => ModulesHost.Licences(module, "newest_version_licences");
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyModel;
 using NuGet.Versioning;
 
@@ -48,9 +49,9 @@ public sealed class PackageRulesTests
         {
             WriteNupkg(folder.FullName, "Fixture.Alpha", "1.0.0", "MIT");
             WriteNupkg(folder.FullName, "Fixture.Alpha", "1.3.0", "Unlicense");
-            await using var host = await ModulesEndpointTests.StartHostAsync(folder.FullName, installed: [new("Fixture.Alpha", "1.0.0")]);
+            await using var host = await ModulesHost.StartAsync(folder.FullName, installed: [new("Fixture.Alpha", "1.0.0")]);
 
-            var alpha = ModulesEndpointTests.Module(await ModulesEndpointTests.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
+            var alpha = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
 
             Assert.That(alpha.GetProperty("newest_version").GetString(), Is.EqualTo("1.3.0"));
             Assert.That(alpha.GetProperty("newest_version_licences").EnumerateArray().Select(l => l.GetString()), Is.EqualTo(new[] { "Unlicense" }));

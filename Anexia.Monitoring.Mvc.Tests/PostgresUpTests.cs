@@ -95,7 +95,7 @@ public sealed class PostgresUpTests
             await _server.StartServerAsync();
         }
 
-        await ModulesEndpointTests.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
+        await ModulesHost.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
     }
 
     [Test, Order(3)]
@@ -119,7 +119,7 @@ public sealed class PostgresUpTests
             await _server.SignalAsync("CONT");
         }
 
-        await ModulesEndpointTests.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
+        await ModulesHost.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
     }
 
     [Test, Order(4)]
