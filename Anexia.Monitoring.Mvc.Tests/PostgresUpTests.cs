@@ -38,6 +38,17 @@ public sealed class PostgresUpTests
         }
     }
 
+    /// <summary>
+    /// Every test starts from a server that answers and from empty client pools, whatever the test before it did to
+    /// the server, so that the tests run in any order.
+    /// </summary>
+    [SetUp]
+    public async Task ServerAnswers()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await _server.QueryAsync("select 1");
+    }
+
     private Task<MonitoringTestHost> StartHostAsync(Action<IServiceCollection>? more = null) =>
         MonitoringTestHost.StartAsync(Settings, withIdentityDatabase: false, configureServices: b =>
         {
@@ -60,7 +71,7 @@ public sealed class PostgresUpTests
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), watch.Elapsed);
     }
 
-    [Test, Order(1)]
+    [Test]
     public async Task Up_WithIdentityOnPostgres_ReturnsOk()
     {
         await using var host = await StartHostAsync();
@@ -71,7 +82,7 @@ public sealed class PostgresUpTests
         Assert.That((status, body), Is.EqualTo((HttpStatusCode.OK, "OK")));
     }
 
-    [Test, Order(2)]
+    [Test]
     public async Task Up_WhenServerStopsAndStartsAgain_ReportsErrorsThenOkWithoutRestartingTheApp()
     {
         await using var host = await StartHostAsync();
@@ -98,7 +109,7 @@ public sealed class PostgresUpTests
         await ModulesHost.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
     }
 
-    [Test, Order(3)]
+    [Test]
     public async Task Up_WhenServerAcceptsButNeverAnswers_TimesOutWithinTheCheckLimit()
     {
         await using var host = await StartHostAsync();
@@ -122,7 +133,7 @@ public sealed class PostgresUpTests
         await ModulesHost.WaitUntilAsync(() => UpAsync(host).GetAwaiter().GetResult().Body == "OK");
     }
 
-    [Test, Order(4)]
+    [Test]
     public async Task Up_Flood_StaysWithinThePoolAndSharesCheckRuns()
     {
         var runs = 0;
