@@ -18,6 +18,11 @@ if (args.FirstOrDefault() == "first-probe-host")
     return await FirstProbeHost.RunAsync(args[1..]);
 }
 
+if (args.FirstOrDefault() == "load-host")
+{
+    return await LoadHost.RunAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "deadline-probe")
 {
     return await DeadlineProbe.RunAsync();

@@ -10,12 +10,4 @@ public sealed class HomeController : ControllerBase
     /// <returns>A short text.</returns>
     [HttpGet]
     public string Index() => "Anexia.Monitoring.Mvc sample: try /anxapi/v1/up?access_token=... and /anxapi/v1/modules?access_token=...";
-
-    /// <summary>
-    /// The application's own cheapest action: an MVC action answering <c>OK</c>, the baseline that
-    /// <c>build/load</c> compares <c>/anxapi/v1/up</c> against.
-    /// </summary>
-    /// <returns><c>OK</c> as text/plain.</returns>
-    [HttpGet("ping")]
-    public ContentResult Ping() => Content("OK", "text/plain");
 }

@@ -41,15 +41,6 @@ app.Services.GetRequiredService<IEventAggregator>().Subscribe<MonitorUpCheck>("s
 app.MapControllers();
 app.MapHealthChecks("/health");
 
-// Only for build/load (Sample:LoadBaselines=true): a static answer of any size, the baseline the warm
-// modules answer is compared against. Each size's bytes are made once and then served as they are.
-if (app.Configuration.GetValue<bool>("Sample:LoadBaselines"))
-{
-    var answers = new System.Collections.Concurrent.ConcurrentDictionary<int, byte[]>();
-    app.MapGet("/load-baseline/static/{size:int:range(0,10000000)}", (int size) =>
-        Results.Bytes(answers.GetOrAdd(size, n => System.Text.Encoding.ASCII.GetBytes(new string(' ', n))), "application/json"));
-}
-
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var token = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>().Value.AccessToken;
