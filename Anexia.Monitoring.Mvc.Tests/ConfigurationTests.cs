@@ -136,6 +136,38 @@ public sealed class ConfigurationTests
     }
 
     [Test]
+    public void InvalidSeverity_SaysWhichValuesAreAccepted()
+    {
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY"] = "severe" }, withIdentityDatabase: false));
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "The setting ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY must be low, moderate, high, critical or off; 'severe' cannot be read as such.",
+        }));
+    }
+
+    [Test]
+    public void ConfiguredValueChangedInCode_IsNamedByTheProperty_AndAddingTwiceReportsItOnce()
+    {
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["AnxMonitoring:CheckTimeout"] = "5", ["ANX_MONITORING_LOOKUP_CONCURRENCY"] = "0" },
+            withIdentityDatabase: false,
+            addMonitoring: b =>
+            {
+                b.Services.AddControllers().AddAnxMonitoring(b.Configuration);
+                b.Services.AddAnxMonitoring(b.Configuration);
+                b.Services.Configure<AnxMonitoringOptions>(o => o.CheckTimeout = TimeSpan.Zero);
+            }));
+
+        Assert.That(error!.Failures, Is.EquivalentTo(new[]
+        {
+            "The setting AnxMonitoringOptions.CheckTimeout must be a positive number of seconds (at most about 24 days), or a time span such as 00:00:05; 00:00:00 is not.",
+            "The setting ANX_MONITORING_LOOKUP_CONCURRENCY must be a whole number from 1 to 256; 0 is not.",
+        }));
+    }
+
+    [Test]
     public void InvalidValues_SetInCode_FailAtStartupNamingTheProperties()
     {
         var error = Assert.ThrowsAsync<OptionsValidationException>(() => MonitoringTestHost.StartAsync(

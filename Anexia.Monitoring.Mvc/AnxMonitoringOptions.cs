@@ -177,12 +177,22 @@ public sealed class AnxMonitoringOptions
     /// </summary>
     public TimeSpan ModulesDeadline { get; set; } = AnxMonitoringSettings.ModulesDeadline.Default;
 
-    /// <summary>Where each configured setting was read from: the key as the configuration names it (section or flat).</summary>
-    internal Dictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Where each configured setting was read from (the key as the configuration names it, section or flat) and the
+    /// value read there.
+    /// </summary>
+    internal Dictionary<string, (string Key, object? Value)> Sources { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The settings whose configured value could not be read.</summary>
+    internal HashSet<string> Unreadable { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The configured values that could not be read, one message each; reported at start-up by the validator.</summary>
     internal List<string> ReadErrors { get; } = [];
 
-    /// <summary>The key a setting's value came from, or the property's name when it was set in code.</summary>
-    internal string SourceOf(string setting) => Sources.TryGetValue(setting, out var key) ? key : $"{nameof(AnxMonitoringOptions)}.{setting}";
+    /// <summary>
+    /// The key a setting's current value came from, or the property's name when it was set in code (also when code
+    /// changed a configured value afterwards).
+    /// </summary>
+    internal string SourceOf(string setting, object? value) =>
+        Sources.TryGetValue(setting, out var source) && Equals(source.Value, value) ? source.Key : $"{nameof(AnxMonitoringOptions)}.{setting}";
 }

@@ -16,9 +16,9 @@ internal sealed class AnxMonitoringHealthCheck : IHealthCheck
     private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
     private readonly UpCheckExecutor _executor;
 
-    public AnxMonitoringHealthCheck(IEnumerable<IUpCheckSource> sources, IOptionsMonitor<AnxMonitoringOptions> options, UpCheckExecutor executor)
+    public AnxMonitoringHealthCheck(DatabaseCheckSource databaseChecks, IOptionsMonitor<AnxMonitoringOptions> options, UpCheckExecutor executor)
     {
-        _databaseChecks = sources.OfType<DatabaseCheckSource>().Single();
+        _databaseChecks = databaseChecks;
         _options = options;
         _executor = executor;
     }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Configuration;
 
 /// <summary>
-/// Checks <see cref="AnxMonitoringOptions"/> at start-up (<c>ValidateOnStart</c>) and on every reload: every value
+/// Checks <see cref="AnxMonitoringOptions"/> at start-up (<c>ValidateOnStart</c>): every value
 /// that could not be read and every value out of its range (<see cref="AnxMonitoringSettings"/>), each named by the key
 /// it came from as the configuration spells it (<c>AnxMonitoring:CheckTimeout</c> or <c>ANX_MONITORING_CHECK_TIMEOUT</c>),
 /// or by the property when it was set in code. The host then stops with an <see cref="OptionsValidationException"/>
@@ -23,6 +23,7 @@ internal sealed class AnxMonitoringOptionsValidator : IValidateOptions<AnxMonito
             }
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // Distinct: AddAnxMonitoring(configuration) called twice reads every value twice.
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));
     }
 }

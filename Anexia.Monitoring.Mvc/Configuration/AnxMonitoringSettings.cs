@@ -31,7 +31,8 @@ internal static class AnxMonitoringSettings
 
     public static readonly Setting<VulnerabilitySeverity?> VulnerabilityWarningSeverity = new(
         nameof(AnxMonitoringOptions.VulnerabilityWarningSeverity), "ANX_MONITORING_VULNERABILITY_WARNING_SEVERITY", null,
-        o => o.VulnerabilityWarningSeverity, (o, v) => o.VulnerabilityWarningSeverity = v, ParseSeverity);
+        o => o.VulnerabilityWarningSeverity, (o, v) => o.VulnerabilityWarningSeverity = v, ParseSeverity,
+        expected: "low, moderate, high, critical or off");
 
     public static readonly Setting<TimeSpan> CheckTimeout = Duration(
         nameof(AnxMonitoringOptions.CheckTimeout), "ANX_MONITORING_CHECK_TIMEOUT", TimeSpan.FromSeconds(10), o => o.CheckTimeout, (o, v) => o.CheckTimeout = v);
@@ -194,26 +195,28 @@ internal static class AnxMonitoringSettings
                 return;
             }
 
-            options.Sources[Name] = key;
             var (ok, value) = parse(text);
             if (ok)
             {
                 set(options, value);
+                options.Sources[Name] = (key, value);
             }
             else
             {
+                options.Unreadable.Add(Name);
                 options.ReadErrors.Add($"The setting {key} must be {expected}; '{text}' cannot be read as such.");
             }
         }
 
         public string? Problem(AnxMonitoringOptions options)
         {
-            if (inRange is null || inRange(get(options)) || options.ReadErrors.Any(e => e.Contains(" " + options.SourceOf(Name) + " ", StringComparison.Ordinal)))
+            var value = get(options);
+            if (inRange is null || inRange(value) || options.Unreadable.Contains(Name))
             {
                 return null;
             }
 
-            return $"The setting {options.SourceOf(Name)} must be {expected}; {Format(get(options))} is not.";
+            return $"The setting {options.SourceOf(Name, value)} must be {expected}; {Format(value)} is not.";
         }
 
         private static string Format(T value) => value switch

@@ -76,7 +76,12 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new DbContextRegistrations(services));
         services.TryAddSingleton<UpCheckExecutor>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, DatabaseCheckSource>());
+
+        // The database checks are the first check source: registered here, before the others (AddAnxMonitoringCore),
+        // whichever of AddAnxMonitoring and AddAnxMonitoringChecks the host calls first; the health check of
+        // AddAnxMonitoringChecks takes the same instance.
+        services.TryAddSingleton<DatabaseCheckSource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, DatabaseCheckSource>(provider => provider.GetRequiredService<DatabaseCheckSource>()));
     }
 
     private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)

@@ -125,7 +125,7 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         {
             if (_limiter is null || _limiter.Limit != limit || _limiter.Window != window)
             {
-                // The settings changed (a configuration reload): a fresh budget under the new ones.
+                // Other settings than the limiter was made for (options set anew): a fresh budget under them.
                 _limiter?.Dispose();
                 _limiter = new Limiter(limit, window, _time);
             }

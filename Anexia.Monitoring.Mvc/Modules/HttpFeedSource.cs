@@ -13,7 +13,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// A NuGet v3 feed as an <see cref="IPackageSource"/>, for the process lifetime: one <see cref="SourceRepository"/>,
 /// one pooled HTTP client, NuGet.Protocol's resources for the service index, credentials and HTTP policy.
 /// Every request goes through NuGet.Protocol's <see cref="HttpSource"/> without its disk cache (the answers
-/// are cached in memory by <see cref="ModulesCatalog"/>), so a long-running server writes no files per lookup
+/// are cached in memory by <see cref="ModuleLookups"/>), so a long-running server writes no files per lookup
 /// and works on a read-only file system. A registration index costs one request, a paged one one more per page.
 /// Every answer is read through <see cref="BoundedReadStream"/> (at most
 /// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams; registrations with
@@ -152,7 +152,7 @@ internal sealed class HttpFeedSource : IPackageSource
 
     private async Task<VulnerabilityDatabase?> LoadVulnerabilitiesAsync()
     {
-        using var timeout = new CancellationTokenSource(_serviceIndexTimeout > MinimumVulnerabilityLoadTimeout ? _serviceIndexTimeout : MinimumVulnerabilityLoadTimeout);
+        using var timeout = new CancellationTokenSource(_serviceIndexTimeout > MinimumVulnerabilityLoadTimeout ? _serviceIndexTimeout : MinimumVulnerabilityLoadTimeout, _time);
         var endpoints = await GetEndpointsAsync(timeout.Token);
         if (endpoints.VulnerabilityInfo is null)
         {
@@ -209,7 +209,7 @@ internal sealed class HttpFeedSource : IPackageSource
     private async Task<Endpoints> LoadEndpointsAsync()
     {
         // Bounded on its own (shared by every lookup waiting for it): a hanging service index must not pin later lookups.
-        using var timeout = new CancellationTokenSource(_serviceIndexTimeout);
+        using var timeout = new CancellationTokenSource(_serviceIndexTimeout, _time);
         var http = (await _repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
         var json = await ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token)

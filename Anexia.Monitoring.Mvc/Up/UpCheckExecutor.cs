@@ -97,11 +97,13 @@ internal sealed partial class UpCheckExecutor
             }
             else
             {
-                // Until it ends, later runs report it as still running instead of starting it again.
-                _stillRunning[upCheck] = work;
-                _ = work.ContinueWith(
-                    (late, state) => ((ConcurrentDictionary<UpCheck, Task>)state!)
-                        .TryRemove(new KeyValuePair<UpCheck, Task>(upCheck, late)),
+                // Until it ends, later runs report it as still running instead of starting it again. Two runs that
+                // started it together (up and the host's /health) may both leave it behind: the entry then ends only
+                // when both have.
+                var stuck = _stillRunning.AddOrUpdate(upCheck, work, (_, earlier) => earlier.IsCompleted ? work : Task.WhenAll(earlier, work));
+                _ = stuck.ContinueWith(
+                    (ended, state) => ((ConcurrentDictionary<UpCheck, Task>)state!)
+                        .TryRemove(new KeyValuePair<UpCheck, Task>(upCheck, ended)),
                     _stillRunning,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
