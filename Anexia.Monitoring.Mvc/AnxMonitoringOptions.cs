@@ -129,6 +129,14 @@ public sealed class AnxMonitoringOptions
     public bool UseNuGetConfig { get; set; }
 
     /// <summary>
+    /// Whether package lookups are shared between the application's instances through the host's distributed cache
+    /// (its <c>IDistributedCache</c> registration, such as Redis through <c>AddStackExchangeRedisCache</c>; the in-memory
+    /// one does not count). Has no effect without one. Default: <see langword="true"/>. Flat key:
+    /// <c>ANX_MONITORING_USE_DISTRIBUTED_CACHE</c>.
+    /// </summary>
+    public bool UseDistributedCache { get; set; } = AnxMonitoringSettings.UseDistributedCache.Default;
+
+    /// <summary>
     /// Packages left out of <c>modules</c>: exact ids or patterns with <c>*</c> (<c>Microsoft.*</c>), compared
     /// without regard to case. Default: empty. Flat key: <c>ANX_MONITORING_EXCLUDE_MODULES</c> (separated by <c>;</c>).
     /// </summary>

@@ -57,6 +57,9 @@ internal static class AnxMonitoringSettings
     public static readonly Setting<bool> UseNuGetConfig = Flag(
         nameof(AnxMonitoringOptions.UseNuGetConfig), "ANX_MONITORING_USE_NUGET_CONFIG", false, o => o.UseNuGetConfig, (o, v) => o.UseNuGetConfig = v);
 
+    public static readonly Setting<bool> UseDistributedCache = Flag(
+        nameof(AnxMonitoringOptions.UseDistributedCache), "ANX_MONITORING_USE_DISTRIBUTED_CACHE", true, o => o.UseDistributedCache, (o, v) => o.UseDistributedCache = v);
+
     public static readonly ListSetting ExcludeModules = new(
         nameof(AnxMonitoringOptions.ExcludeModules), "ANX_MONITORING_EXCLUDE_MODULES", o => o.ExcludeModules);
 
@@ -91,7 +94,7 @@ internal static class AnxMonitoringSettings
         AccessToken, AccessTokens, FailedTokenLimit, FailedTokenWindow, TestDbConnections, TestQueryUsers, IncludeHealthChecks,
         ExcludeHealthChecks, VulnerabilityWarningSeverity, CheckTimeout, UpCacheLifetime, UpWarmUp, PackageSources, UseNuGetConfig,
         ExcludeModules, ModulesCacheLifetime, ModulesFailureCacheLifetime, LookupConcurrency, LookupTimeout, ModulesDeadline,
-        MaxFeedResponseBytes,
+        MaxFeedResponseBytes, UseDistributedCache,
     ];
 
     /// <summary>Reads a switch: <c>true</c>/<c>false</c>, <c>1</c>/<c>0</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>, in any case.</summary>

@@ -114,6 +114,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
         services.TryAddSingleton<PackageRegistry>();
         services.TryAddSingleton<InstalledModules>();
+        services.TryAddSingleton<SharedLookupCache>();
         services.TryAddSingleton<ModuleLookups>();
         services.TryAddSingleton<ModulesCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModulesWarmUp>());

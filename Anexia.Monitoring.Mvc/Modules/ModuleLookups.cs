@@ -9,10 +9,13 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// one lookup), at most <see cref="AnxMonitoringOptions.LookupConcurrency"/> at a time, each bounded by
 /// <see cref="AnxMonitoringOptions.LookupTimeout"/>; a failure is remembered for
 /// <see cref="AnxMonitoringOptions.ModulesFailureCacheLifetime"/>. Stale data stays while it is refreshed behind.
+/// With a shared cache (<see cref="SharedLookupCache"/>), another instance's lookup is taken before the registry is
+/// asked, and this instance's lookups are shared; each entry's own expiry carries up to a tenth of jitter.
 /// </summary>
 internal sealed partial class ModuleLookups : IDisposable
 {
     private readonly PackageRegistry _registry;
+    private readonly SharedLookupCache _shared;
     private readonly AnxMonitoringOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ModuleLookups> _logger;
@@ -24,11 +27,13 @@ internal sealed partial class ModuleLookups : IDisposable
     public ModuleLookups(
         InstalledModules installed,
         PackageRegistry registry,
+        SharedLookupCache shared,
         IOptionsMonitor<AnxMonitoringOptions> options,
         TimeProvider time,
         ILogger<ModuleLookups> logger)
     {
         _registry = registry;
+        _shared = shared;
         _options = options.CurrentValue;
         _time = time;
         _logger = logger;
@@ -68,6 +73,19 @@ internal sealed partial class ModuleLookups : IDisposable
             var remaining = deadline == Timeout.InfiniteTimeSpan ? deadline : deadline - _time.GetElapsedTime(startedAt);
             await WaitAsync(pending, remaining > TimeSpan.Zero || remaining == Timeout.InfiniteTimeSpan ? remaining : TimeSpan.Zero, deadline, progress, cancellationToken);
         }
+    }
+
+    /// <summary>The lookups in flight now (for tests and benchmarks that wait until an instance is settled).</summary>
+    internal async Task WhenIdleAsync()
+    {
+        var modules = await GetModulesAsync(CancellationToken.None);
+        Task[] running;
+        do
+        {
+            running = [.. modules.Append(Framework).Select(m => m.Refresh).OfType<Task>()];
+            await Task.WhenAll(running);
+        }
+        while (running.Length > 0);
     }
 
     public void Dispose()
@@ -127,17 +145,28 @@ internal sealed partial class ModuleLookups : IDisposable
         var acquired = false;
         try
         {
+            // Another instance's lookup, unless it is in the last tenth of its life: the instance whose own entry
+            // expires first (each is jittered) then refreshes it for all, instead of all of them at once.
+            var lifetime = _options.ModulesCacheLifetime;
+            if (await _shared.GetAsync(module.Package, _stopping.Token) is { } shared && shared.ExpiresAt - _time.GetUtcNow() > lifetime / 10)
+            {
+                Store(module, shared.Info, shared.ExpiresAt - Jitter(lifetime));
+                return;
+            }
+
             await _limiter.WaitAsync(_stopping.Token);
             acquired = true;
             using var timeout = new CancellationTokenSource(_options.LookupTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
             var info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
-            Store(module, info, _options.ModulesCacheLifetime);
+            var now = _time.GetUtcNow();
+            Store(module, info, now + lifetime - Jitter(lifetime));
+            await _shared.SetAsync(module.Package, info, now + lifetime);
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, ex.Message);
-            Store(module, module.Value ?? ModuleInfo.Unknown, _options.ModulesFailureCacheLifetime);
+            Store(module, module.Value ?? ModuleInfo.Unknown, _time.GetUtcNow() + _options.ModulesFailureCacheLifetime);
         }
         catch (OperationCanceledException)
         {
@@ -159,14 +188,17 @@ internal sealed partial class ModuleLookups : IDisposable
         }
     }
 
-    private void Store(Module module, ModuleInfo info, TimeSpan lifetime)
+    private static void Store(Module module, ModuleInfo info, DateTimeOffset expiresAt)
     {
         lock (module.Gate)
         {
             module.Value = info;
-            module.ExpiresAt = _time.GetUtcNow() + lifetime;
+            module.ExpiresAt = expiresAt;
         }
     }
+
+    /// <summary>Up to a tenth of the lifetime, at random, so that instances started together do not refresh together.</summary>
+    private static TimeSpan Jitter(TimeSpan lifetime) => lifetime * (Random.Shared.NextDouble() / 10);
 
     private static partial class Log
     {
