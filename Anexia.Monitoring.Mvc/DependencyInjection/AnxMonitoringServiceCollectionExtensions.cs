@@ -4,6 +4,7 @@ using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Controllers;
 using Anexia.Monitoring.Mvc.Filters;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Telemetry;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -74,6 +75,8 @@ public static class AnxMonitoringServiceCollectionExtensions
     {
         services.AddOptions<AnxMonitoringOptions>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<AnxMonitoringTelemetry>();
         services.TryAddSingleton(new DbContextRegistrations(services));
         services.TryAddSingleton<UpCheckExecutor>();
 

@@ -41,8 +41,15 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     private readonly ILogger<AccessTokenFilter> _logger;
     private AcceptedTokens? _accepted;
 
-    public AccessTokenFilter(IOptionsMonitor<AnxMonitoringOptions> options, FailedTokenThrottle throttle, ILogger<AccessTokenFilter> logger)
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+
+    public AccessTokenFilter(
+        IOptionsMonitor<AnxMonitoringOptions> options,
+        FailedTokenThrottle throttle,
+        ILogger<AccessTokenFilter> logger,
+        Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _options = options;
         _throttle = throttle;
         _logger = logger;
@@ -65,11 +72,13 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
         if (_throttle.AdmitFailure(context.HttpContext, out var retryAfter))
         {
+            _telemetry?.TokenRejections.Add(1, new KeyValuePair<string, object?>("anxmonitoring.token.reason", ReasonCode(rejection)));
             Log.Rejected(_logger, request.Path, rejection);
             context.Result = Unauthorized;
             return;
         }
 
+        _telemetry?.TokenRejections.Add(1, new KeyValuePair<string, object?>("anxmonitoring.token.reason", "throttled"));
         var seconds = (long)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1));
         Log.Throttled(_logger, request.Path, rejection, seconds);
         context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -136,6 +145,16 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
         return matches ? null : "the access token does not match";
     }
+
+    /// <summary>The reason of a rejection as the metric's tag: not_configured, missing, empty, conflicting or wrong.</summary>
+    internal static string ReasonCode(string rejection) => rejection switch
+    {
+        _ when rejection.StartsWith("no access token is configured", StringComparison.Ordinal) => "not_configured",
+        _ when rejection.StartsWith("no access token is given", StringComparison.Ordinal) => "missing",
+        _ when rejection.EndsWith("is empty", StringComparison.Ordinal) => "empty",
+        _ when rejection.Contains("more than once", StringComparison.Ordinal) => "conflicting",
+        _ => "wrong",
+    };
 
     private static bool Agrees(ref string? candidate, string value)
     {

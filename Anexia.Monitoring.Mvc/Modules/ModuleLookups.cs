@@ -16,6 +16,7 @@ internal sealed partial class ModuleLookups : IDisposable
 {
     private readonly PackageRegistry _registry;
     private readonly SharedLookupCache _shared;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
     private readonly AnxMonitoringOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ModuleLookups> _logger;
@@ -30,8 +31,10 @@ internal sealed partial class ModuleLookups : IDisposable
         SharedLookupCache shared,
         IOptionsMonitor<AnxMonitoringOptions> options,
         TimeProvider time,
-        ILogger<ModuleLookups> logger)
+        ILogger<ModuleLookups> logger,
+        Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _registry = registry;
         _shared = shared;
         _options = options.CurrentValue;
@@ -48,6 +51,9 @@ internal sealed partial class ModuleLookups : IDisposable
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
 
+    /// <summary>The installed packages' entries once they are known; empty before (for the metrics' gauges).</summary>
+    internal IReadOnlyList<Module> TryGetModules() => _modules.IsValueCreated && _modules.Value.IsCompletedSuccessfully ? _modules.Value.Result : [];
+
     /// <summary>The installed packages' entries, in the order <c>modules</c> lists them.</summary>
     public Task<Module[]> GetModulesAsync(CancellationToken cancellationToken) => _modules.Value.WaitAsync(cancellationToken);
 
@@ -60,13 +66,23 @@ internal sealed partial class ModuleLookups : IDisposable
         var modules = await GetModulesAsync(cancellationToken);
         var now = _time.GetUtcNow();
         var pending = new List<Task>();
+        var fresh = 0;
         foreach (var module in modules.Append(Framework))
         {
-            if (EnsureFresh(module, now) is { } refresh && module.Value is null)
+            if (EnsureFresh(module, now) is { } refresh)
             {
-                pending.Add(refresh);
+                if (module.Value is null)
+                {
+                    pending.Add(refresh);
+                }
+            }
+            else
+            {
+                fresh++;
             }
         }
+
+        CountHits("process", fresh);
 
         if (pending.Count > 0)
         {
@@ -148,9 +164,13 @@ internal sealed partial class ModuleLookups : IDisposable
             // Another instance's lookup, unless it is in the last tenth of its life: the instance whose own entry
             // expires first (each is jittered) then refreshes it for all, instead of all of them at once.
             var lifetime = _options.ModulesCacheLifetime;
+            using var activity = Telemetry.AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.registry.lookup");
+            activity?.SetTag("anxmonitoring.package.id", module.Package.Name);
             if (await _shared.GetAsync(module.Package, _stopping.Token) is { } shared && shared.ExpiresAt - _time.GetUtcNow() > lifetime / 10)
             {
                 Store(module, shared.Info, shared.ExpiresAt - Jitter(lifetime));
+                CountHits("shared", 1);
+                activity?.SetTag("anxmonitoring.registry.outcome", "shared");
                 return;
             }
 
@@ -158,7 +178,19 @@ internal sealed partial class ModuleLookups : IDisposable
             acquired = true;
             using var timeout = new CancellationTokenSource(_options.LookupTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
-            var info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
+            ModuleInfo info;
+            try
+            {
+                info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
+                activity?.SetTag("anxmonitoring.registry.outcome", info.NewestVersion is null ? "not_found" : "found");
+            }
+            catch (Exception ex)
+            {
+                activity?.SetTag("anxmonitoring.registry.outcome", "failed");
+                Telemetry.AnxMonitoringTelemetry.RecordException(activity, ex);
+                throw;
+            }
+
             var now = _time.GetUtcNow();
             Store(module, info, now + lifetime - Jitter(lifetime));
             await _shared.SetAsync(module.Package, info, now + lifetime);
@@ -194,6 +226,14 @@ internal sealed partial class ModuleLookups : IDisposable
         {
             module.Value = info;
             module.ExpiresAt = expiresAt;
+        }
+    }
+
+    private void CountHits(string level, int count)
+    {
+        if (count > 0)
+        {
+            _telemetry?.CacheHits.Add(count, new KeyValuePair<string, object?>("anxmonitoring.cache.level", level));
         }
     }
 

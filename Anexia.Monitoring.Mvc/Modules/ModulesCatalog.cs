@@ -13,10 +13,12 @@ internal sealed class ModulesCatalog
     private readonly ModuleLookups _lookups;
     private readonly AnxMonitoringOptions _options;
     private readonly TimeProvider _time;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
     private Prepared? _prepared;
 
-    public ModulesCatalog(ModuleLookups lookups, IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time)
+    public ModulesCatalog(ModuleLookups lookups, IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _lookups = lookups;
         _options = options.CurrentValue;
         _time = time;
@@ -28,6 +30,7 @@ internal sealed class ModulesCatalog
         var prepared = Volatile.Read(ref _prepared);
         if (prepared is not null && prepared.Version == _lookups.Version && _time.GetUtcNow() < prepared.ValidUntil)
         {
+            _telemetry?.CacheHits.Add(prepared.Packages, new KeyValuePair<string, object?>("anxmonitoring.cache.level", "process"));
             return ValueTask.FromResult(prepared.Bytes);
         }
 
@@ -82,11 +85,11 @@ internal sealed class ModulesCatalog
                 .Select(m => m.ExpiresAt)
                 .DefaultIfEmpty(DateTimeOffset.MaxValue)
                 .Min();
-            Volatile.Write(ref _prepared, new Prepared(bytes, version, validUntil));
+            Volatile.Write(ref _prepared, new Prepared(bytes, version, validUntil, modules.Length + 1));
         }
 
         return bytes;
     }
 
-    private sealed record Prepared(byte[] Bytes, int Version, DateTimeOffset ValidUntil);
+    private sealed record Prepared(byte[] Bytes, int Version, DateTimeOffset ValidUntil, int Packages);
 }

@@ -20,9 +20,11 @@ internal sealed partial class PackageRegistry
     private readonly Lazy<Task<SourceSet>> _sources;
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
+    private readonly TimeProvider _time;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
 
-    public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time)
-        : this(options, logger, LocalPackagesFolder(), time)
+    public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
+        : this(options, logger, LocalPackagesFolder(), time, telemetry: telemetry)
     {
     }
 
@@ -34,15 +36,19 @@ internal sealed partial class PackageRegistry
     /// Where NuGet.Config files are looked for with <see cref="AnxMonitoringOptions.UseNuGetConfig"/>: this folder and
     /// those above it, then the user's and the machine's. The application's own folder unless a test says otherwise.
     /// </param>
+    /// <param name="telemetry">The metrics, where the host has them.</param>
     internal PackageRegistry(
         IOptionsMonitor<AnxMonitoringOptions> options,
         ILogger<PackageRegistry> logger,
         string? localPackagesFolder,
         TimeProvider? time = null,
-        string? nuGetConfigRoot = null)
+        string? nuGetConfigRoot = null,
+        Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
         _logger = logger;
         _localPackagesFolder = localPackagesFolder;
+        _time = time ?? TimeProvider.System;
+        _telemetry = telemetry;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
         _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot)));
     }
@@ -160,9 +166,11 @@ internal sealed partial class PackageRegistry
     private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, CancellationToken cancellationToken)
     {
         var vulnerabilities = VulnerabilitiesAsync(client, cancellationToken);
+        var started = _time.GetTimestamp();
         try
         {
             var entries = await client.GetVersionsAsync(id, cancellationToken);
+            Measure(client, entries is null ? "not_found" : "found", started);
             if (client.Health.Succeeded())
             {
                 Log.SourceRecovered(_logger, client.DisplayName);
@@ -172,6 +180,7 @@ internal sealed partial class PackageRegistry
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            Measure(client, "failed", started);
             var reason = SecretMasker.Apply(ex.Message);
             Log.SourceFailed(_logger, id, client.DisplayName, reason);
             if (ex is FeedResponseTooLargeException tooLarge)
@@ -186,6 +195,22 @@ internal sealed partial class PackageRegistry
 
             return new SourceAnswer(client, null, ex, null);
         }
+    }
+
+    private void Measure(IPackageSource client, string outcome, long started)
+    {
+        if (_telemetry is null)
+        {
+            return;
+        }
+
+        KeyValuePair<string, object?>[] tags =
+        [
+            new("anxmonitoring.registry.outcome", outcome),
+            new("anxmonitoring.registry.source", client.Source.IsLocal ? "local" : client.Source.SourceUri.Host),
+        ];
+        _telemetry.Lookups.Add(1, tags);
+        _telemetry.LookupDuration.Record(_time.GetElapsedTime(started).TotalSeconds, tags);
     }
 
     /// <summary>The source's vulnerability data; null when it has none or it cannot be read (the registration entries then count).</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,8 +25,11 @@ internal sealed partial class UpCheckExecutor
     // The runs that outlived their time limit and have not ended yet, per check.
     private readonly ConcurrentDictionary<UpCheck, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
 
-    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger<UpCheckExecutor> logger)
+    private readonly AnxMonitoringTelemetry? _telemetry;
+
+    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger<UpCheckExecutor> logger, AnxMonitoringTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _scopeFactory = scopeFactory;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -57,10 +62,38 @@ internal sealed partial class UpCheckExecutor
 
     private async Task<UpCheckOutcome[]> RunOneAsync(UpCheck upCheck, TimeSpan timeout, CancellationTokenSource timeoutSource)
     {
+        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
+        activity?.SetTag("anxmonitoring.check.name", upCheck.Name);
+        var started = _timeProvider.GetTimestamp();
+        var outcomes = await RunMeasuredAsync(upCheck, timeout, timeoutSource, activity);
+        var outcome = OutcomeOf(outcomes, activity);
+        activity?.SetTag("anxmonitoring.check.outcome", outcome);
+        activity?.SetTag("anxmonitoring.check.timed_out", outcome == "timeout");
+        _telemetry?.CheckDuration.Record(
+            _timeProvider.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("anxmonitoring.check.name", upCheck.Name),
+            new KeyValuePair<string, object?>("anxmonitoring.check.outcome", outcome));
+        return outcomes;
+    }
+
+    private static string OutcomeOf(UpCheckOutcome[] outcomes, Activity? activity)
+    {
+        if (outcomes.Any(o => o.Status == UpCheckStatus.Error))
+        {
+            var timedOut = outcomes.Any(o => o.Status == UpCheckStatus.Error && o.IsTimeout);
+            activity?.SetStatus(ActivityStatusCode.Error);
+            return timedOut ? "timeout" : "error";
+        }
+
+        return outcomes.Any(o => o.Status == UpCheckStatus.Warning) ? "warning" : "ok";
+    }
+
+    private async Task<UpCheckOutcome[]> RunMeasuredAsync(UpCheck upCheck, TimeSpan timeout, CancellationTokenSource timeoutSource, Activity? activity)
+    {
         if (_stillRunning.TryGetValue(upCheck, out var earlier) && !earlier.IsCompleted)
         {
             Log.CheckStillRunning(_logger, upCheck.Name);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out (still running from an earlier run)")];
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out (still running from an earlier run)") { IsTimeout = true }];
         }
 
         var scope = _scopeFactory.CreateAsyncScope();
@@ -77,7 +110,7 @@ internal sealed partial class UpCheckExecutor
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
             Log.CheckTimedOut(_logger, upCheck.Name, timeout);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out")];
+            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out") { IsTimeout = true }];
         }
         catch (MonitorUpWarningException warning)
         {
@@ -86,6 +119,7 @@ internal sealed partial class UpCheckExecutor
         catch (Exception error)
         {
             Log.CheckFailed(_logger, upCheck.Name, SecretMasker.Apply(error.ToString()));
+            AnxMonitoringTelemetry.RecordException(activity, error);
             return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
         finally

@@ -1,3 +1,4 @@
+using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Anexia.Monitoring.Mvc.Up;
@@ -19,12 +20,16 @@ internal sealed class UpCheckRunner
     private Task<UpReport>? _inFlight;
     private FinishedRun? _lastRun;
 
+    private readonly AnxMonitoringTelemetry? _telemetry;
+
     public UpCheckRunner(
         IEnumerable<IUpCheckSource> sources,
         UpCheckExecutor executor,
         IOptionsMonitor<AnxMonitoringOptions> options,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        AnxMonitoringTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _sources = [.. sources];
         _executor = executor;
         _options = options;
@@ -47,6 +52,7 @@ internal sealed class UpCheckRunner
         var lifetime = _options.CurrentValue.UpCacheLifetime;
         if (reuseFinishedRun && lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
         {
+            _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "reused"));
             return last.Report;
         }
 
@@ -55,6 +61,7 @@ internal sealed class UpCheckRunner
         {
             if (_inFlight is { IsCompleted: false } running)
             {
+                _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "reused"));
                 return running.WaitAsync(cancellationToken);
             }
 
@@ -63,6 +70,7 @@ internal sealed class UpCheckRunner
         }
 
         // Started outside the lock; the checks themselves run on the thread pool, so this caller only queues them.
+        _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "run"));
         _ = CompleteAsync(started);
         return started.Task.WaitAsync(cancellationToken);
     }
@@ -87,8 +95,18 @@ internal sealed class UpCheckRunner
 
     private async Task<UpReport> RunAllAsync()
     {
-        var outcomes = await _executor.RunAsync(CurrentChecks(), _options.CurrentValue.CheckTimeout);
-        return new UpReport([.. outcomes.SelectMany(lines => lines)]);
+        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
+        var checks = CurrentChecks();
+        activity?.SetTag("anxmonitoring.up.checks", checks.Count);
+        var outcomes = await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout);
+        var report = new UpReport([.. outcomes.SelectMany(lines => lines)]);
+        activity?.SetTag("http.response.status_code", report.StatusCode);
+        if (report.HasErrors)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
+
+        return report;
     }
 
     private sealed record FinishedRun(Task<UpReport> Report, long EndedAt);

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Anexia.Monitoring.Mvc.Modules;
+using Microsoft.Extensions.DependencyInjection;
+using NuGet.Versioning;
+
+namespace Anexia.Monitoring.Mvc.Telemetry;
+
+/// <summary>
+/// What the library shows to OpenTelemetry (or any listener of <see cref="System.Diagnostics.Metrics"/> and
+/// <see cref="Activity"/>): one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both named
+/// <see cref="Name"/>. Only the .NET abstractions: a host adds <c>AddMeter("Anexia.Monitoring.Mvc")</c> and
+/// <c>AddSource("Anexia.Monitoring.Mvc")</c> to its OpenTelemetry set-up. docs/telemetry.md lists every instrument and span.
+/// </summary>
+internal sealed class AnxMonitoringTelemetry
+{
+    /// <summary>The name of the meter and of the activity source.</summary>
+    public const string Name = "Anexia.Monitoring.Mvc";
+
+    /// <summary>The library's spans. Static as activity sources are meant to be: it holds no state of its own.</summary>
+    public static readonly ActivitySource Source = new(Name, typeof(AnxMonitoringTelemetry).Assembly.GetName().Version?.ToString(3));
+
+    private readonly IServiceProvider _services;
+
+    public AnxMonitoringTelemetry(IMeterFactory meterFactory, IServiceProvider services)
+    {
+        _services = services;
+        var meter = meterFactory.Create(Name, typeof(AnxMonitoringTelemetry).Assembly.GetName().Version?.ToString(3));
+        CheckDuration = meter.CreateHistogram<double>("anxmonitoring.up.check.duration", "s",
+            "How long each up check took; outcome ok, warning, error or timeout.");
+        UpRuns = meter.CreateCounter<long>("anxmonitoring.up.runs", "{run}",
+            "Answers of up: result run (the checks ran for it) or reused (a run in flight or a finished one within UpCacheLifetime).");
+        TokenRejections = meter.CreateCounter<long>("anxmonitoring.token.rejections", "{request}",
+            "Requests refused for their access token, by reason.");
+        Lookups = meter.CreateCounter<long>("anxmonitoring.registry.lookups", "{lookup}",
+            "Package lookups on one package source: outcome found, not_found or failed; source is its host.");
+        LookupDuration = meter.CreateHistogram<double>("anxmonitoring.registry.lookup.duration", "s",
+            "How long a package lookup on one package source took.");
+        CacheHits = meter.CreateCounter<long>("anxmonitoring.modules.cache.hits", "{package}",
+            "Package data answered without asking the registry: level process (fresh in this instance) or shared (from the distributed cache).");
+        meter.CreateObservableGauge("anxmonitoring.packages.outdated", ObserveOutdated, "{package}",
+            "Installed packages with a newer version on the package sources.");
+        meter.CreateObservableGauge("anxmonitoring.packages.vulnerable", ObserveVulnerable, "{package}",
+            "Installed packages with a known vulnerability, by its severity (low, moderate, high, critical).");
+    }
+
+    public Histogram<double> CheckDuration { get; }
+
+    public Counter<long> UpRuns { get; }
+
+    public Counter<long> TokenRejections { get; }
+
+    public Counter<long> Lookups { get; }
+
+    public Histogram<double> LookupDuration { get; }
+
+    public Counter<long> CacheHits { get; }
+
+    /// <summary>Records an exception on a span as OpenTelemetry's <c>exception</c> event, its message masked as the up lines are.</summary>
+    public static void RecordException(Activity? activity, Exception exception)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, SecretMasker.Apply(exception.Message));
+        activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
+        {
+            ["exception.type"] = exception.GetType().FullName,
+            ["exception.message"] = SecretMasker.Apply(exception.Message),
+        }));
+    }
+
+    private IEnumerable<ModuleLookups.Module> KnownModules() =>
+        _services.GetService<ModuleLookups>()?.TryGetModules() ?? [];
+
+    private int ObserveOutdated() => KnownModules().Count(m =>
+        m.Value?.NewestVersion is { } newest && NuGetVersion.TryParse(m.Package.Version, out var installed) && newest > installed);
+
+    private IEnumerable<Measurement<int>> ObserveVulnerable()
+    {
+        var modules = KnownModules().ToList();
+        foreach (var severity in Enum.GetValues<VulnerabilitySeverity>())
+        {
+            var name = new KnownVulnerability(severity, string.Empty).SeverityName;
+            yield return new Measurement<int>(
+                modules.Count(m => m.Value?.InstalledVulnerabilities.Any(v => v.Severity == severity) == true),
+                new KeyValuePair<string, object?>("severity", name));
+        }
+    }
+}
