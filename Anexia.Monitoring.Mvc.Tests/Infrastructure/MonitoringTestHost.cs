@@ -134,7 +134,17 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
             mapEndpoints(app);
         }
 
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A host that does not start (a test of bad settings) leaves nothing running behind.
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new MonitoringTestHost(app, databasePath, logs);
     }
 

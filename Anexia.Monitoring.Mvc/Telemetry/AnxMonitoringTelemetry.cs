@@ -72,8 +72,21 @@ internal sealed class AnxMonitoringTelemetry
         }));
     }
 
-    private IEnumerable<ModuleLookups.Module> KnownModules() =>
-        _services.GetService<ModuleLookups>()?.TryGetModules() ?? [];
+    /// <summary>
+    /// The modules known so far; none when the modules machinery is not there or cannot be built (settings that failed
+    /// validation): a gauge's callback must never throw into the host's metrics exporter.
+    /// </summary>
+    private IReadOnlyList<ModuleLookups.Module> KnownModules()
+    {
+        try
+        {
+            return _services.GetService<ModuleLookups>()?.TryGetModules() ?? [];
+        }
+        catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or ObjectDisposedException or InvalidOperationException)
+        {
+            return [];
+        }
+    }
 
     private int ObserveOutdated() => KnownModules().Count(m =>
         m.Value?.NewestVersion is { } newest && NuGetVersion.TryParse(m.Package.Version, out var installed) && newest > installed);
