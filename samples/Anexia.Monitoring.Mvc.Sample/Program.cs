@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,6 +26,22 @@ builder.Services.AddMonitorUpCheck<DiskSpaceCheck>();
 builder.Services.AddHealthChecks()
     .AddCheck<MemoryHealthCheck>("memory")
     .AddAnxMonitoringChecks();
+
+// Several instances: with a Redis connection string (Sample:Redis, e.g. "127.0.0.1:6379"), the instances share their
+// package lookups through it. Without one, nothing changes and no Redis is needed.
+if (builder.Configuration["Sample:Redis"] is { Length: > 0 } redis)
+{
+    builder.Services.AddStackExchangeRedisCache(o => o.Configuration = redis);
+}
+
+// OpenTelemetry: with Sample:Telemetry=true, the library's metrics and spans go to the console exporter. A real host
+// adds the same two lines (AddMeter, AddSource) to its own OpenTelemetry set-up and its own exporter.
+if (builder.Configuration.GetValue<bool>("Sample:Telemetry"))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithMetrics(metrics => metrics.AddMeter("Anexia.Monitoring.Mvc").AddConsoleExporter())
+        .WithTracing(tracing => tracing.AddSource("Anexia.Monitoring.Mvc").AddConsoleExporter());
+}
 
 var app = builder.Build();
 
