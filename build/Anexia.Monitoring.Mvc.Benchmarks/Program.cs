@@ -23,6 +23,11 @@ if (args.FirstOrDefault() == "load-host")
     return await LoadHost.RunAsync(args[1..]);
 }
 
+if (args.FirstOrDefault() == "replicas")
+{
+    return await ReplicaBenchmark.RunAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "deadline-probe")
 {
     return await DeadlineProbe.RunAsync();
