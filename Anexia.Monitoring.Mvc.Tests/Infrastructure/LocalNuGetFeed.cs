@@ -79,6 +79,9 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>Every path asked for since the last reset.</summary>
+    public IReadOnlyCollection<string> RequestedPaths => [.. _requestsByPath.Keys];
+
     public int RequestsTo(string pathPart) => _requestsByPath.Where(p => p.Key.Contains(pathPart, StringComparison.OrdinalIgnoreCase)).Sum(p => p.Value);
 
     public void ResetCounters()

@@ -33,7 +33,7 @@ if (args.FirstOrDefault() == "deadline-probe")
     return await DeadlineProbe.RunAsync();
 }
 
-const int PackageCount = 300;
+var PackageCount = args.SkipWhile(a => a != "--packages").Skip(1).Select(int.Parse).FirstOrDefault(300);
 const string Token = "bench-token";
 var latency = TimeSpan.FromMilliseconds(50);
 var throughputDuration = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 5);
@@ -63,6 +63,7 @@ app.MapControllers();
 
 var concurrency = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>().Value.LookupConcurrency;
 var started = Stopwatch.StartNew();
+var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
 await app.StartAsync();
 var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl) };
@@ -72,8 +73,31 @@ var modulesUrl = $"/anxapi/v1/modules?access_token={Token}";
 var first = Stopwatch.StartNew();
 var firstBody = await http.GetByteArrayAsync(modulesUrl);
 var firstTime = first.Elapsed;
-var ideal = TimeSpan.FromMilliseconds(Math.Ceiling(PackageCount / (double)concurrency) * latency.TotalMilliseconds);
+var libraryCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
 var registrationRequests = feed.RequestsTo("/v3/registration/");
+
+// 1b. The feed's own capacity, side by side: a plain HttpClient fetching the same URLs the library fetched (the
+// service index first, then the registrations, as many at a time as the library's lookup concurrency), reading the
+// bytes only. Its process CPU is the feed's and the client's share; the library's own cost is what its run used more.
+var fetched = feed.RequestedPaths.Where(p => p.Contains("/v3/registration/", StringComparison.OrdinalIgnoreCase)).ToList();
+feed.ResetCounters();
+var cpuBeforeReference = Process.GetCurrentProcess().TotalProcessorTime;
+var referenceWatch = Stopwatch.StartNew();
+using (var reference = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }))
+{
+    (await reference.GetByteArrayAsync(feed.ServiceIndexUrl)).AsSpan();
+    await Parallel.ForEachAsync(fetched, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (path, ct) =>
+    {
+        // Whatever the status (the framework's reference pack is not on the fixture feed: 404), as the library read it.
+        using var response = await reference.GetAsync(feed.BaseUrl + path, ct);
+        await response.Content.ReadAsByteArrayAsync(ct);
+    });
+}
+
+var referenceTime = referenceWatch.Elapsed;
+var referenceCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBeforeReference;
+feed.ResetCounters();
+var ideal = TimeSpan.FromMilliseconds(Math.Ceiling(PackageCount / (double)concurrency) * latency.TotalMilliseconds);
 var unresolved = System.Text.Encoding.UTF8.GetString(firstBody).Split("\"newest_version\":null").Length - 1;
 
 // 2. Warm answer: median of sequential requests.
@@ -94,7 +118,7 @@ var warmMedian = samples[samples.Count / 2];
 // 3. Throughput: the same clients against modules and against a static endpoint of the same size.
 var modulesRps = await ThroughputAsync(http, modulesUrl, Clients, throughputDuration);
 var staticRps = await ThroughputAsync(http, "/static", Clients, throughputDuration);
-var warmRequests = feed.RequestsTo("/v3/registration/") - registrationRequests;
+var warmRequests = feed.RequestsTo("/v3/registration/");
 
 // 4. Baseline: every answer looks each package up serially, twice, with no cache.
 feed.ResetCounters();
@@ -120,8 +144,13 @@ Console.WriteLine($"answer size: {body.Length} bytes");
 Console.WriteLine();
 Console.WriteLine($"{"",-34}{"this library",16}{"serial x2 baseline",22}");
 Console.WriteLine($"{"first answer",-34}{Ms(firstTime),16}{Ms(baselineTime),22}");
-Console.WriteLine($"{"  ideal ceil(300/c) x 50 ms",-34}{Ms(ideal),16}");
-Console.WriteLine($"{"  ratio to ideal (target <= 1.5)",-34}{firstTime / ideal,16:F2}");
+Console.WriteLine($"{"  ideal ceil(n/c) x 50 ms",-34}{Ms(ideal),16}");
+Console.WriteLine($"{"  ratio to ideal",-34}{firstTime / ideal,16:F2}");
+Console.WriteLine($"{"feed capacity (plain HttpClient)",-34}{Ms(referenceTime),16}");
+var capacityTarget = PackageCount > 500 ? 1.3 : 1.2;
+Console.WriteLine($"{$"  first answer / capacity (<= {capacityTarget})",-34}{firstTime / referenceTime,16:F2}");
+Console.WriteLine($"{"CPU per package, library run",-34}{libraryCpu.TotalMilliseconds / PackageCount,13:F2} ms");
+Console.WriteLine($"{"CPU per package, plain client",-34}{referenceCpu.TotalMilliseconds / PackageCount,13:F2} ms");
 Console.WriteLine($"{"  unresolved in first answer",-34}{unresolved,16}");
 Console.WriteLine($"{"warm answer, median",-34}{warmMedian,13:F3} ms{Ms(baselineTime),22}");
 Console.WriteLine($"{"warm throughput",-34}{modulesRps,12:F0} r/s{1 / baselineTime.TotalSeconds,18:F3} r/s");
@@ -130,7 +159,7 @@ Console.WriteLine($"{"  ratio to static (target >= 0.5)",-34}{modulesRps / stati
 Console.WriteLine($"{"registry requests per package",-34}{registrationRequests / (double)PackageCount,16:F2}{baselineRequests / (double)PackageCount,22:F2}");
 Console.WriteLine($"{"  more while warm",-34}{warmRequests,16}");
 Console.WriteLine();
-var met = firstTime / ideal <= 1.5 && warmMedian < 1 && modulesRps / staticRps >= 0.5 && unresolved == 0;
+var met = firstTime / referenceTime <= capacityTarget && warmMedian < 1 && modulesRps / staticRps >= 0.5 && unresolved == 0;
 Console.WriteLine(met ? "targets: met" : "targets: NOT met");
 return met ? 0 : 1;
 
