@@ -23,6 +23,11 @@ if (args.FirstOrDefault() == "load-host")
     return await LoadHost.RunAsync(args[1..]);
 }
 
+if (args.FirstOrDefault() == "cold-rounds")
+{
+    return await ColdRounds.RunAsync();
+}
+
 if (args.FirstOrDefault() == "replicas")
 {
     return await ReplicaBenchmark.RunAsync(args[1..]);
