@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Anexia.Monitoring.Mvc;
 
 /// <summary>
@@ -7,17 +9,42 @@ namespace Anexia.Monitoring.Mvc;
 /// </summary>
 public sealed class MonitorUpCheck
 {
-    /// <summary>Creates the event for one subscriber.</summary>
-    /// <param name="services">The services of the DI scope created for this subscriber alone.</param>
-    internal MonitorUpCheck(IServiceProvider services)
+    private readonly IServiceScopeFactory _scopes;
+    private AsyncServiceScope? _scope;
+
+    /// <summary>Creates the event for one subscriber; its DI scope is made when the subscriber first asks for it.</summary>
+    /// <param name="scopes">Where the subscriber's own scope comes from.</param>
+    internal MonitorUpCheck(IServiceScopeFactory scopes)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        Services = services;
+        ArgumentNullException.ThrowIfNull(scopes);
+        _scopes = scopes;
     }
 
     /// <summary>
     /// The services of a DI scope of this subscriber's own, disposed when the subscriber finishes;
     /// resolve scoped services such as a <c>DbContext</c> from here.
     /// </summary>
-    public IServiceProvider Services { get; }
+    public IServiceProvider Services
+    {
+        get
+        {
+            lock (_scopes)
+            {
+                _scope ??= _scopes.CreateAsyncScope();
+                return _scope.Value.ServiceProvider;
+            }
+        }
+    }
+
+    /// <summary>Disposes the subscriber's scope, if it asked for one.</summary>
+    internal ValueTask DisposeScopeAsync()
+    {
+        AsyncServiceScope? scope;
+        lock (_scopes)
+        {
+            scope = _scope;
+        }
+
+        return scope?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 }

@@ -96,8 +96,9 @@ internal sealed partial class UpCheckExecutor
             return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out (still running from an earlier run)") { IsTimeout = true }];
         }
 
-        var scope = _scopeFactory.CreateAsyncScope();
-        var upEvent = new MonitorUpCheck(scope.ServiceProvider);
+        // The check's own scope is made only if it asks for it (MonitorUpCheck.Services): a check that needs no
+        // scoped service costs none.
+        var upEvent = new MonitorUpCheck(_scopeFactory);
 
         // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
         var token = timeoutSource.Token;
@@ -127,7 +128,7 @@ internal sealed partial class UpCheckExecutor
             // A check that ignored its token keeps its scope until it really ends.
             if (work.IsCompleted)
             {
-                await scope.DisposeAsync();
+                await upEvent.DisposeScopeAsync();
             }
             else
             {
@@ -146,9 +147,9 @@ internal sealed partial class UpCheckExecutor
                     static (late, state) =>
                     {
                         _ = late.Exception; // observed: it was already reported as a time-out
-                        return ((AsyncServiceScope)state!).DisposeAsync().AsTask();
+                        return ((MonitorUpCheck)state!).DisposeScopeAsync().AsTask();
                     },
-                    scope,
+                    upEvent,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default).Unwrap();
