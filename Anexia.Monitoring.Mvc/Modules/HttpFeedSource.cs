@@ -19,7 +19,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams; registrations with
 /// System.Text.Json into the few fields <c>modules</c> reports (<see cref="RegistrationJson"/>).
 /// </summary>
-internal sealed class HttpFeedSource : IPackageSource
+internal sealed class HttpFeedSource : PackageSourceBase
 {
     // One try: NuGet's own retry loop (seconds of back-off per failing package) would decide how long a broken
     // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
@@ -31,7 +31,6 @@ internal sealed class HttpFeedSource : IPackageSource
     // The service index type of NuGet's VulnerabilityInfo resource (NuGet.Protocol keeps its own constant internal).
     private const string VulnerabilityInfoType = "VulnerabilityInfo/6.7.0";
 
-    private readonly SourceRepository _repository;
     private readonly TimeSpan _serviceIndexTimeout;
     private readonly TimeSpan _cacheLifetime;
     private readonly TimeSpan _failureCacheLifetime;
@@ -55,28 +54,17 @@ internal sealed class HttpFeedSource : IPackageSource
         TimeSpan failureCacheLifetime,
         TimeProvider time,
         long maxResponseBytes)
+        : base(source, failureCacheLifetime, time)
     {
         _maxResponseBytes = maxResponseBytes;
-        Source = source;
         _serviceIndexTimeout = serviceIndexTimeout;
         _cacheLifetime = cacheLifetime;
         _failureCacheLifetime = failureCacheLifetime;
         _time = time;
-        _repository = Repository.Factory.GetCoreV3(source);
-        Health = new PackageSourceHealth(time, failureCacheLifetime);
-        DisplayName = SecretMasker.Apply(source.Source);
     }
 
-    public PackageSource Source { get; }
-
-    /// <summary>The source's address for messages, with any credentials in it masked.</summary>
-    public string DisplayName { get; }
-
-    /// <summary>Whether every lookup against this source has been failing, for the outage warning.</summary>
-    public PackageSourceHealth Health { get; }
-
     /// <summary>The versions the source lists for <paramref name="id"/>, or null when it does not know the package.</summary>
-    public async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
     {
         var endpoints = await GetEndpointsAsync(cancellationToken);
         var index = await ReadAsync(endpoints.Http, endpoints.Registration.GetUri(id), RegistrationJson.ReadIndexAsync, cancellationToken);
@@ -105,7 +93,7 @@ internal sealed class HttpFeedSource : IPackageSource
     }
 
     /// <summary>The licences a version's nuspec declares; empty when the source has no such nuspec.</summary>
-    public async Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken)
     {
         var endpoints = await GetEndpointsAsync(cancellationToken);
         if (endpoints.PackageBaseAddress is null)
@@ -134,7 +122,7 @@ internal sealed class HttpFeedSource : IPackageSource
     /// The source's vulnerability data, or null when it publishes none (no VulnerabilityInfo resource). Read once per cache lifetime and shared by every lookup; a failed read is tried again after the
     /// failure lifetime, and lookups meanwhile fall back to the registration entries.
     /// </summary>
-    public Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
+    public override Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -210,7 +198,7 @@ internal sealed class HttpFeedSource : IPackageSource
     {
         // Bounded on its own (shared by every lookup waiting for it): a hanging service index must not pin later lookups.
         using var timeout = new CancellationTokenSource(_serviceIndexTimeout, _time);
-        var http = (await _repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
+        var http = (await Repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
         var json = await ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token)
             ?? throw new InvalidDataException($"The package source {DisplayName} has no service index.");

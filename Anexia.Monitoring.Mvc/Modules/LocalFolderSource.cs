@@ -1,6 +1,5 @@
 using NuGet.Configuration;
 using NuGet.Packaging;
-using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
 using NuGetLogger = NuGet.Common.NullLogger;
@@ -12,27 +11,16 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// NuGet.Protocol's local resources. Its entries carry the licence of each package's nuspec; a local folder publishes
 /// no vulnerability data and no deprecations, and its packages are all listed.
 /// </summary>
-internal sealed class LocalFolderSource : IPackageSource
+internal sealed class LocalFolderSource : PackageSourceBase
 {
-    private readonly SourceRepository _repository;
-
     public LocalFolderSource(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
+        : base(source, failureCacheLifetime, time)
     {
-        Source = source;
-        _repository = Repository.Factory.GetCoreV3(source);
-        Health = new PackageSourceHealth(time, failureCacheLifetime);
-        DisplayName = SecretMasker.Apply(source.Source);
     }
 
-    public PackageSource Source { get; }
-
-    public string DisplayName { get; }
-
-    public PackageSourceHealth Health { get; }
-
-    public async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
     {
-        var resource = await _repository.GetResourceAsync<PackageMetadataResource>(cancellationToken)
+        var resource = await Repository.GetResourceAsync<PackageMetadataResource>(cancellationToken)
             ?? throw new InvalidOperationException($"The folder {DisplayName} cannot be read as a package source.");
         using var cache = new SourceCacheContext();
         var found = (await resource.GetMetadataAsync(id, includePrerelease: true, includeUnlisted: true, cache, NuGetLogger.Instance, cancellationToken)).ToList();
@@ -49,9 +37,9 @@ internal sealed class LocalFolderSource : IPackageSource
     }
 
     /// <summary>Empty: the entries of a local folder already carry what each nuspec declares.</summary>
-    public Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken) =>
+    public override Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken) =>
+    public override Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<VulnerabilityDatabase?>(null);
 }

@@ -1,0 +1,33 @@
+using NuGet.Configuration;
+using NuGet.Protocol;
+using NuGet.Protocol.Core.Types;
+using NuGet.Versioning;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>What every kind of <see cref="IPackageSource"/> has: the source, its masked address, its health, its NuGet repository.</summary>
+internal abstract class PackageSourceBase : IPackageSource
+{
+    protected PackageSourceBase(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
+    {
+        Source = source;
+        Repository = NuGet.Protocol.Core.Types.Repository.Factory.GetCoreV3(source);
+        Health = new PackageSourceHealth(time, failureCacheLifetime);
+        DisplayName = SecretMasker.Apply(source.Source);
+    }
+
+    public PackageSource Source { get; }
+
+    public string DisplayName { get; }
+
+    public PackageSourceHealth Health { get; }
+
+    /// <summary>NuGet.Protocol's repository of the source, with its resources.</summary>
+    protected SourceRepository Repository { get; }
+
+    public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
+
+    public abstract Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken);
+}
