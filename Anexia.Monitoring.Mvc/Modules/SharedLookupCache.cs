@@ -41,7 +41,8 @@ internal sealed partial class SharedLookupCache
         _cache = settings.UseDistributedCache && cache is not null and not MemoryDistributedCache ? cache : null;
         _time = time;
         _logger = logger;
-        var sources = string.Join("\n", settings.PackageSources.Select(s => s.Trim().TrimEnd('/').ToUpperInvariant()).Order(StringComparer.Ordinal))
+        IEnumerable<string> configured = settings.PackageSources.Count > 0 ? settings.PackageSources : [NuGet.Configuration.NuGetConstants.V3FeedUrl];
+        var sources = string.Join("\n", configured.Select(s => s.Trim().TrimEnd('/').ToUpperInvariant()).Order(StringComparer.Ordinal))
             + (settings.UseNuGetConfig ? "\nNUGET.CONFIG" : string.Empty);
         _prefix = $"anx-monitoring:{FormatVersion}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sources)))[..16]}:";
     }
@@ -110,7 +111,9 @@ internal sealed partial class SharedLookupCache
         Interlocked.Exchange(ref _pausedUntil, _time.GetTimestamp() + (long)(PauseAfterFailure.TotalSeconds * _time.TimestampFrequency));
         if (Interlocked.Exchange(ref _failing, 1) == 0)
         {
-            var reason = SecretMasker.Apply(exception.Message);
+            var reason = exception is OperationCanceledException or TimeoutException
+                ? $"no answer within {CallTimeout.TotalSeconds:0} s"
+                : SecretMasker.Apply(exception.Message);
             Log.Unavailable(_logger, PauseAfterFailure, reason);
         }
     }

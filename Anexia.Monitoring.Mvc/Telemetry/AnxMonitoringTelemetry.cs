@@ -26,16 +26,14 @@ internal sealed class AnxMonitoringTelemetry
     {
         _services = services;
         var meter = meterFactory.Create(Name, typeof(AnxMonitoringTelemetry).Assembly.GetName().Version?.ToString(3));
-        CheckDuration = meter.CreateHistogram<double>("anxmonitoring.up.check.duration", "s",
-            "How long each up check took; outcome ok, warning, error or timeout.");
+        CheckDuration = Seconds(meter, "anxmonitoring.up.check.duration", "How long each up check took; outcome ok, warning, error or timeout.");
         UpRuns = meter.CreateCounter<long>("anxmonitoring.up.runs", "{run}",
             "Answers of up: result run (the checks ran for it) or reused (a run in flight or a finished one within UpCacheLifetime).");
         TokenRejections = meter.CreateCounter<long>("anxmonitoring.token.rejections", "{request}",
             "Requests refused for their access token, by reason.");
         Lookups = meter.CreateCounter<long>("anxmonitoring.registry.lookups", "{lookup}",
             "Package lookups on one package source: outcome found, not_found or failed; source is its host.");
-        LookupDuration = meter.CreateHistogram<double>("anxmonitoring.registry.lookup.duration", "s",
-            "How long a package lookup on one package source took.");
+        LookupDuration = Seconds(meter, "anxmonitoring.registry.lookup.duration", "How long a package lookup on one package source took.");
         CacheHits = meter.CreateCounter<long>("anxmonitoring.modules.cache.hits", "{package}",
             "Package data answered without asking the registry: level process (fresh in this instance) or shared (from the distributed cache).");
         meter.CreateObservableGauge("anxmonitoring.packages.outdated", ObserveOutdated, "{package}",
@@ -55,6 +53,21 @@ internal sealed class AnxMonitoringTelemetry
     public Histogram<double> LookupDuration { get; }
 
     public Counter<long> CacheHits { get; }
+
+    /// <summary>
+    /// A histogram in seconds. On .NET 9 and later it advises bucket boundaries from 5 ms to 30 s (OpenTelemetry's default
+    /// buckets are made for milliseconds and would put every check into the first one); on .NET 8 a host sets them with
+    /// a view (docs/telemetry.md).
+    /// </summary>
+    private static Histogram<double> Seconds(Meter meter, string name, string description) =>
+#if NET9_0_OR_GREATER
+        meter.CreateHistogram(name, "s", description, tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BucketBoundaries });
+#else
+        meter.CreateHistogram<double>(name, "s", description);
+#endif
+
+    /// <summary>The advised bucket boundaries of the duration histograms, in seconds.</summary>
+    internal static double[] BucketBoundaries => [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     /// <summary>Records an exception on a span as OpenTelemetry's <c>exception</c> event, its message masked as the up lines are.</summary>
     public static void RecordException(Activity? activity, Exception exception)

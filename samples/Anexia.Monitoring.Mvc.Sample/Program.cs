@@ -40,7 +40,7 @@ if (builder.Configuration.GetValue<bool>("Sample:Telemetry"))
 {
     builder.Services.AddOpenTelemetry()
         .WithMetrics(metrics => metrics.AddMeter("Anexia.Monitoring.Mvc").AddConsoleExporter())
-        .WithTracing(tracing => tracing.AddSource("Anexia.Monitoring.Mvc").AddConsoleExporter());
+        .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource("Anexia.Monitoring.Mvc").AddConsoleExporter());
 }
 
 var app = builder.Build();
