@@ -23,6 +23,16 @@ if (args.FirstOrDefault() == "load-host")
     return await LoadHost.RunAsync(args[1..]);
 }
 
+switch (args.FirstOrDefault())
+{
+    case "feed-host":
+        return await ColdCapacity.FeedAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+    case "cold-library":
+        return await ColdCapacity.LibraryAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+    case "cold-client":
+        return await ColdCapacity.ClientAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args.FirstOrDefault() == "cold-rounds")
 {
     return await ColdRounds.RunAsync();
