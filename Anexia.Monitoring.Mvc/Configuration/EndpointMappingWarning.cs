@@ -1,6 +1,5 @@
 using Anexia.Monitoring.Mvc.Controllers;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -45,8 +44,7 @@ internal sealed partial class EndpointMappingWarning : AfterStartService
 
         try
         {
-            var mapped = endpoints.Endpoints.Any(endpoint =>
-                endpoint.Metadata.GetMetadata<ControllerActionDescriptor>()?.ControllerTypeInfo.AsType() == typeof(AnxApiController));
+            var mapped = endpoints.Endpoints.Any(endpoint => AnxApiController.ActionOf(endpoint) is not null);
             if (!mapped)
             {
                 Log.NoControllerEndpoints(_logger);

@@ -4,6 +4,7 @@ using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Controllers;
@@ -71,6 +72,12 @@ internal sealed class AnxApiController : ControllerBase
             return new EmptyResult();
         }
     }
+
+    /// <summary>The action of this controller that <paramref name="endpoint"/> leads to, or null for any other endpoint.</summary>
+    internal static ControllerActionDescriptor? ActionOf(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<ControllerActionDescriptor>() is { } action && action.ControllerTypeInfo.AsType() == typeof(AnxApiController)
+            ? action
+            : null;
 
     /// <summary>
     /// True for GET and HEAD. Otherwise <paramref name="answer"/> is the CORS preflight answer for OPTIONS

@@ -72,15 +72,15 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 
         if (_throttle.AdmitFailure(context.HttpContext, out var retryAfter))
         {
-            _telemetry?.TokenRejections.Add(1, new KeyValuePair<string, object?>("anxmonitoring.token.reason", ReasonCode(rejection)));
-            Log.Rejected(_logger, request.Path, rejection);
+            _telemetry?.TokenRejections.Add(1, new KeyValuePair<string, object?>("anxmonitoring.token.reason", rejection.Code));
+            Log.Rejected(_logger, request.Path, rejection.Reason);
             context.Result = Unauthorized;
             return;
         }
 
         _telemetry?.TokenRejections.Add(1, new KeyValuePair<string, object?>("anxmonitoring.token.reason", "throttled"));
         var seconds = (long)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1));
-        Log.Throttled(_logger, request.Path, rejection, seconds);
+        Log.Throttled(_logger, request.Path, rejection.Reason, seconds);
         context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Result = TooManyRequests;
     }
@@ -89,12 +89,12 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     /// Returns why the supplied query values and <c>Authorization</c> headers are refused, or null when they carry
     /// an accepted token. An <c>Authorization</c> header of another scheme (a proxy's Basic credentials) is ignored.
     /// </summary>
-    internal string? Check(AnxMonitoringOptions options, StringValues queryValues, StringValues authorization)
+    internal TokenRejection? Check(AnxMonitoringOptions options, StringValues queryValues, StringValues authorization)
     {
         var accepted = Accepted(options);
         if (accepted.Hashes.Length == 0)
         {
-            return "no access token is configured";
+            return TokenRejection.NotConfigured;
         }
 
         string? candidate = null;
@@ -102,12 +102,12 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         {
             if (string.IsNullOrEmpty(value))
             {
-                return "the access_token parameter is empty";
+                return TokenRejection.EmptyParameter;
             }
 
             if (!Agrees(ref candidate, value))
             {
-                return "the access token is given more than once with different values";
+                return TokenRejection.Conflicting;
             }
         }
 
@@ -121,18 +121,18 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
             var bearer = header[BearerPrefix.Length..].Trim();
             if (bearer.Length == 0)
             {
-                return "the Bearer token is empty";
+                return TokenRejection.EmptyBearer;
             }
 
             if (!Agrees(ref candidate, bearer))
             {
-                return "the access token is given more than once with different values";
+                return TokenRejection.Conflicting;
             }
         }
 
         if (candidate is null)
         {
-            return "no access token is given (access_token parameter or Authorization: Bearer header)";
+            return TokenRejection.Missing;
         }
 
         Span<byte> candidateHash = stackalloc byte[SHA256.HashSizeInBytes];
@@ -143,18 +143,8 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
             matches |= CryptographicOperations.FixedTimeEquals(hash, candidateHash);
         }
 
-        return matches ? null : "the access token does not match";
+        return matches ? null : TokenRejection.Wrong;
     }
-
-    /// <summary>The reason of a rejection as the metric's tag: not_configured, missing, empty, conflicting or wrong.</summary>
-    internal static string ReasonCode(string rejection) => rejection switch
-    {
-        _ when rejection.StartsWith("no access token is configured", StringComparison.Ordinal) => "not_configured",
-        _ when rejection.StartsWith("no access token is given", StringComparison.Ordinal) => "missing",
-        _ when rejection.EndsWith("is empty", StringComparison.Ordinal) => "empty",
-        _ when rejection.Contains("more than once", StringComparison.Ordinal) => "conflicting",
-        _ => "wrong",
-    };
 
     private static bool Agrees(ref string? candidate, string value)
     {

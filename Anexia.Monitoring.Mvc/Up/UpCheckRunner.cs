@@ -52,7 +52,7 @@ internal sealed class UpCheckRunner
         var lifetime = _options.CurrentValue.UpCacheLifetime;
         if (reuseFinishedRun && lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
         {
-            _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "reused"));
+            CountRun("reused");
             return last.Report;
         }
 
@@ -61,7 +61,7 @@ internal sealed class UpCheckRunner
         {
             if (_inFlight is { IsCompleted: false } running)
             {
-                _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "reused"));
+                CountRun("reused");
                 return running.WaitAsync(cancellationToken);
             }
 
@@ -70,7 +70,7 @@ internal sealed class UpCheckRunner
         }
 
         // Started outside the lock; the checks themselves run on the thread pool, so this caller only queues them.
-        _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", "run"));
+        CountRun("run");
         _ = CompleteAsync(started);
         return started.Task.WaitAsync(cancellationToken);
     }
@@ -89,6 +89,8 @@ internal sealed class UpCheckRunner
             run.SetException(ex);
         }
     }
+
+    private void CountRun(string result) => _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", result));
 
     /// <summary>The checks a run would run now, in order.</summary>
     internal IReadOnlyList<UpCheck> CurrentChecks() => [.. _sources.SelectMany(source => source.Checks)];

@@ -1,6 +1,5 @@
 using Anexia.Monitoring.Mvc.Controllers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Anexia.Monitoring.Mvc.Configuration;
@@ -85,10 +84,7 @@ internal sealed partial class UpWarmUp : AfterStartService
 
         try
         {
-            var endpoint = endpoints.Endpoints.FirstOrDefault(e =>
-                e.Metadata.GetMetadata<ControllerActionDescriptor>() is { } action
-                && action.ControllerTypeInfo.AsType() == typeof(AnxApiController)
-                && action.ActionName == nameof(AnxApiController.Up));
+            var endpoint = endpoints.Endpoints.FirstOrDefault(e => AnxApiController.ActionOf(e)?.ActionName == nameof(AnxApiController.Up));
             if (endpoint?.RequestDelegate is not { } handle)
             {
                 return null;
@@ -102,7 +98,7 @@ internal sealed partial class UpWarmUp : AfterStartService
             context.Request.Path = "/anxapi/v1/up";
             context.Request.Headers.Authorization = "Bearer " + token;
             context.Response.Body = Stream.Null;
-            foreach (var (key, value) in endpoint.Metadata.GetMetadata<ControllerActionDescriptor>()!.RouteValues)
+            foreach (var (key, value) in AnxApiController.ActionOf(endpoint)!.RouteValues)
             {
                 context.Request.RouteValues[key] = value;
             }
