@@ -53,23 +53,38 @@ internal sealed class AnxApiController : ControllerBase
     /// </summary>
     /// <returns>The answer for the request's method.</returns>
     [Route("up")]
-    public async Task<IActionResult> Up()
+    public IActionResult Up()
     {
         if (!IsRead(out var other))
         {
             return other;
         }
 
-        var aborted = HttpContext.RequestAborted;
-        try
+        // The action itself never waits: a run that ended (or reused) is written at once; otherwise the result waits
+        // for it while it is written, so that MVC's action filters and invoker stay on their synchronous path.
+        var run = HttpContext.RequestServices.GetRequiredService<UpCheckRunner>().RunAsync(HttpContext.RequestAborted);
+        return run.IsCompletedSuccessfully ? UpResult(run.Result) : new PendingUpResult(run);
+    }
+
+    private static PreparedBodyResult UpResult(UpReport report) => PreparedBodyResult.PlainText(report.StatusCode, report.Utf8Body);
+
+    /// <summary>The answer of a run still going when the action returned, written when it ends.</summary>
+    private sealed class PendingUpResult(Task<UpReport> run) : IActionResult
+    {
+        public async Task ExecuteResultAsync(ActionContext context)
         {
-            var report = await HttpContext.RequestServices.GetRequiredService<UpCheckRunner>().RunAsync(aborted);
-            return PreparedBodyResult.PlainText(report.StatusCode, report.Utf8Body);
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            // The caller went away; nobody reads this answer.
-            return new EmptyResult();
+            UpReport report;
+            try
+            {
+                report = await run;
+            }
+            catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The caller went away; nobody reads this answer.
+                return;
+            }
+
+            await UpResult(report).ExecuteResultAsync(context);
         }
     }
 

@@ -11,6 +11,7 @@ namespace Anexia.Monitoring.Mvc.Up;
 internal sealed class UpCheck
 {
     private static readonly IReadOnlyList<string> NoLines = [];
+    private static readonly Task<IReadOnlyList<string>> NoLinesTask = Task.FromResult(NoLines);
 
     public UpCheck(string name, Func<MonitorUpCheck, CancellationToken, Task<IReadOnlyList<string>>> run, Func<bool>? isSwitchedOn = null)
     {
@@ -34,10 +35,17 @@ internal sealed class UpCheck
     public static UpCheck Of(string name, Func<MonitorUpCheck, CancellationToken, Task> run, Func<bool>? isSwitchedOn = null)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return new UpCheck(name, async (check, cancellationToken) =>
+        return new UpCheck(name, (check, cancellationToken) =>
         {
-            await run(check, cancellationToken);
-            return NoLines;
+            // A check that completed synchronously costs no state machine and no task of its own.
+            var task = run(check, cancellationToken);
+            return task.IsCompletedSuccessfully ? NoLinesTask : AwaitAsync(task);
         }, isSwitchedOn);
+    }
+
+    private static async Task<IReadOnlyList<string>> AwaitAsync(Task task)
+    {
+        await task;
+        return NoLines;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,163 +6,102 @@ using Microsoft.Extensions.Logging;
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
-/// Runs a list of <see cref="UpCheck"/>s concurrently, each on the thread pool and in a DI scope of its own, all under
-/// one time limit, and returns what each reported, in the list's order. One instance for the process, used by the
-/// <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
-/// A check still running from an earlier run (it outlived its time limit and ignores its token, or blocks its thread)
-/// is not started again: it is reported as timed out at once, until it really ends. So a check that never returns
-/// holds one thread for the life of the process, not one more per run.
+/// Runs a list of <see cref="UpCheck"/>s concurrently, each in a DI scope of its own (made only if the check asks for
+/// it), all under one time limit, and returns what each reported, in the list's order. One instance for the process,
+/// used by the <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
+/// <para>
+/// How a run starts its checks (<see cref="UpCheckRun"/>): one thread-pool work item starts them one after the other;
+/// each check runs on that thread until its first <c>await</c>, and a check that completes synchronously costs no task
+/// or thread switch of its own. A check that holds the thread longer than <see cref="HandOffDelay"/> (it blocks, or
+/// computes) does not hold up the others: a timer then hands the checks not yet started to another work item, and so
+/// on, so each check still starts at once and all share the one time limit. The calling thread never runs a check.
+/// </para>
+/// <para>
+/// A check still running from an earlier run (it outlived its time limit and ignores its token, or blocks its
+/// thread) is not started again: it is reported as timed out at once, until it really ends. So a check that never
+/// returns holds one thread for the life of the process, not one more per run.
+/// </para>
 /// </summary>
 internal sealed partial class UpCheckExecutor
 {
-    private static readonly UpCheckOutcome[] OkOnly = [UpCheckOutcome.Ok];
+    /// <summary>How long one check may hold the thread that starts the checks before the rest move to another thread.</summary>
+    internal static readonly TimeSpan HandOffDelay = TimeSpan.FromMilliseconds(1);
 
-    private readonly IServiceScopeFactory _scopeFactory;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
+    internal static readonly UpCheckOutcome[] OkOnly = [UpCheckOutcome.Ok];
 
-    // The runs that outlived their time limit and have not ended yet, per check.
-    private readonly ConcurrentDictionary<UpCheck, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
-
-    private readonly AnxMonitoringTelemetry? _telemetry;
+    // The checks whose run outlived its time limit and has not ended yet.
+    private readonly ConcurrentDictionary<UpCheck, StuckCheck> _stillRunning = new(ReferenceEqualityComparer.Instance);
 
     public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger<UpCheckExecutor> logger, AnxMonitoringTelemetry? telemetry = null)
     {
-        _telemetry = telemetry;
-        _scopeFactory = scopeFactory;
-        _timeProvider = timeProvider;
-        _logger = logger;
+        ScopeFactory = scopeFactory;
+        TimeProvider = timeProvider;
+        Logger = logger;
+        Telemetry = telemetry;
     }
+
+    internal IServiceScopeFactory ScopeFactory { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal ILogger Logger { get; }
+
+    internal AnxMonitoringTelemetry? Telemetry { get; }
 
     /// <summary>
     /// Runs every check that is switched on; <paramref name="cancellationToken"/> ends the run early, the
     /// unfinished checks then count as timed out. Each check yields one outcome, or one per line it reports.
     /// </summary>
-    public async Task<UpCheckOutcome[][]> RunAsync(
+    public Task<UpCheckOutcome[][]> RunAsync(
         IReadOnlyList<UpCheck> checks,
         TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
-        // Every check starts now and has the same limit: one timer for the whole run.
-        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
-        using var link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeoutSource);
-
-        var runs = new Task<UpCheckOutcome[]>[checks.Count];
-        for (var i = 0; i < runs.Length; i++)
+        if (checks.Count == 0)
         {
-            var upCheck = checks[i];
-            runs[i] = !upCheck.IsSwitchedOn()
-                ? Task.FromResult(OkOnly)
-                : RunOneAsync(upCheck, timeout, timeoutSource);
+            return Task.FromResult(Array.Empty<UpCheckOutcome[]>());
         }
 
-        return await Task.WhenAll(runs);
+        return new UpCheckRun(this, checks, timeout, cancellationToken).Task;
     }
 
-    private async Task<UpCheckOutcome[]> RunOneAsync(UpCheck upCheck, TimeSpan timeout, CancellationTokenSource timeoutSource)
+    /// <summary>True if <paramref name="check"/> is still running from an earlier run that timed out.</summary>
+    internal bool IsStillRunning(UpCheck check) => _stillRunning.TryGetValue(check, out var stuck) && !stuck.HasEnded;
+
+    /// <summary>Records that a run of <paramref name="check"/> outlived its time limit; it ends when <paramref name="stuck"/> does.</summary>
+    internal void MarkStillRunning(UpCheck check, StuckCheck stuck)
     {
-        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
-        activity?.SetTag("anxmonitoring.check.name", upCheck.Name);
-        var started = _timeProvider.GetTimestamp();
-        var outcomes = await RunMeasuredAsync(upCheck, timeout, timeoutSource, activity);
-        var outcome = OutcomeOf(outcomes, activity);
-        activity?.SetTag("anxmonitoring.check.outcome", outcome);
-        activity?.SetTag("anxmonitoring.check.timed_out", outcome == "timeout");
-        _telemetry?.CheckDuration.Record(
-            _timeProvider.GetElapsedTime(started).TotalSeconds,
-            new KeyValuePair<string, object?>("anxmonitoring.check.name", upCheck.Name),
-            new KeyValuePair<string, object?>("anxmonitoring.check.outcome", outcome));
-        return outcomes;
+        // Two runs that started it together (up and the host's /health) may both leave it behind: it then counts as
+        // running until both have ended.
+        _stillRunning.AddOrUpdate(check, stuck, (_, earlier) =>
+        {
+            stuck.Earlier = earlier.HasEnded ? null : earlier;
+            return stuck;
+        });
     }
 
-    private static string OutcomeOf(UpCheckOutcome[] outcomes, Activity? activity)
+    /// <summary>Forgets <paramref name="stuck"/> once it and the runs it waits for have ended.</summary>
+    internal void Forget(UpCheck check, StuckCheck stuck)
     {
-        if (outcomes.Any(o => o.Status == UpCheckStatus.Error))
+        if (stuck.HasEnded)
         {
-            var timedOut = outcomes.Any(o => o.Status == UpCheckStatus.Error && o.IsTimeout);
-            activity?.SetStatus(ActivityStatusCode.Error);
-            return timedOut ? "timeout" : "error";
+            _stillRunning.TryRemove(new KeyValuePair<UpCheck, StuckCheck>(check, stuck));
         }
-
-        return outcomes.Any(o => o.Status == UpCheckStatus.Warning) ? "warning" : "ok";
     }
 
-    private async Task<UpCheckOutcome[]> RunMeasuredAsync(UpCheck upCheck, TimeSpan timeout, CancellationTokenSource timeoutSource, Activity? activity)
+    /// <summary>A run of a check that outlived its time limit, until it ends.</summary>
+    internal sealed class StuckCheck
     {
-        if (_stillRunning.TryGetValue(upCheck, out var earlier) && !earlier.IsCompleted)
-        {
-            Log.CheckStillRunning(_logger, upCheck.Name);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out (still running from an earlier run)") { IsTimeout = true }];
-        }
+        private volatile bool _ended;
 
-        // The check's own scope is made only if it asks for it (MonitorUpCheck.Services): a check that needs no
-        // scoped service costs none.
-        var upEvent = new MonitorUpCheck(_scopeFactory);
+        public StuckCheck? Earlier { get; set; }
 
-        // Task.Run: a check that blocks synchronously before its first await must not hold up the others.
-        var token = timeoutSource.Token;
-        var work = Task.Run(() => upCheck.RunAsync(upEvent, token), CancellationToken.None);
-        try
-        {
-            var lines = await work.WaitAsync(token);
-            return lines.Count > 0 ? [.. lines.Select(line => Warned(upCheck, line))] : OkOnly;
-        }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
-        {
-            Log.CheckTimedOut(_logger, upCheck.Name, timeout);
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{upCheck.Name} timed out") { IsTimeout = true }];
-        }
-        catch (MonitorUpWarningException warning)
-        {
-            return [Warned(upCheck, warning.Message)];
-        }
-        catch (Exception error)
-        {
-            Log.CheckFailed(_logger, upCheck.Name, SecretMasker.Apply(error.ToString()));
-            AnxMonitoringTelemetry.RecordException(activity, error);
-            return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
-        }
-        finally
-        {
-            // A check that ignored its token keeps its scope until it really ends.
-            if (work.IsCompleted)
-            {
-                await upEvent.DisposeScopeAsync();
-            }
-            else
-            {
-                // Until it ends, later runs report it as still running instead of starting it again. Two runs that
-                // started it together (up and the host's /health) may both leave it behind: the entry then ends only
-                // when both have.
-                var stuck = _stillRunning.AddOrUpdate(upCheck, work, (_, earlier) => earlier.IsCompleted ? work : Task.WhenAll(earlier, work));
-                _ = stuck.ContinueWith(
-                    (ended, state) => ((ConcurrentDictionary<UpCheck, Task>)state!)
-                        .TryRemove(new KeyValuePair<UpCheck, Task>(upCheck, ended)),
-                    _stillRunning,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                _ = work.ContinueWith(
-                    static (late, state) =>
-                    {
-                        _ = late.Exception; // observed: it was already reported as a time-out
-                        return ((MonitorUpCheck)state!).DisposeScopeAsync().AsTask();
-                    },
-                    upEvent,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default).Unwrap();
-            }
-        }
+        public bool HasEnded => _ended && (Earlier?.HasEnded ?? true);
+
+        public void End() => _ended = true;
     }
 
-    private UpCheckOutcome Warned(UpCheck upCheck, string message)
-    {
-        Log.CheckWarned(_logger, upCheck.Name, SecretMasker.Apply(message));
-        return new UpCheckOutcome(UpCheckStatus.Warning, message);
-    }
-
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(EventId = 101, EventName = "UpCheckWarned", Level = LogLevel.Warning,
             Message = "Up check '{CheckName}' reported a warning: {WarningMessage}")]

@@ -77,10 +77,23 @@ internal sealed class UpCheckRunner
 
     private async Task CompleteAsync(TaskCompletionSource<UpReport> run)
     {
+        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
         try
         {
-            var report = await RunAllAsync();
-            Volatile.Write(ref _lastRun, new FinishedRun(Task.FromResult(report), _timeProvider.GetTimestamp()));
+            var checks = CurrentChecks();
+            activity?.SetTag("anxmonitoring.up.checks", checks.Count);
+            var report = UpReport.Of(await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout));
+            activity?.SetTag("http.response.status_code", report.StatusCode);
+            if (report.HasErrors)
+            {
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+            }
+
+            if (_options.CurrentValue.UpCacheLifetime > TimeSpan.Zero)
+            {
+                Volatile.Write(ref _lastRun, new FinishedRun(Task.FromResult(report), _timeProvider.GetTimestamp()));
+            }
+
             run.SetResult(report);
         }
         catch (Exception ex)
@@ -94,22 +107,6 @@ internal sealed class UpCheckRunner
 
     /// <summary>The checks a run would run now, in order.</summary>
     internal IReadOnlyList<UpCheck> CurrentChecks() => [.. _sources.SelectMany(source => source.Checks)];
-
-    private async Task<UpReport> RunAllAsync()
-    {
-        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
-        var checks = CurrentChecks();
-        activity?.SetTag("anxmonitoring.up.checks", checks.Count);
-        var outcomes = await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout);
-        var report = new UpReport([.. outcomes.SelectMany(lines => lines)]);
-        activity?.SetTag("http.response.status_code", report.StatusCode);
-        if (report.HasErrors)
-        {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
-        }
-
-        return report;
-    }
 
     private sealed record FinishedRun(Task<UpReport> Report, long EndedAt);
 }

@@ -8,12 +8,32 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// </summary>
 internal sealed class UpReport
 {
+    private static readonly UpReport AllOk = new([]);
+
     public UpReport(IReadOnlyList<UpCheckOutcome> outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         HasErrors = outcomes.Any(o => o.Status == UpCheckStatus.Error);
         Body = Format(outcomes);
         Utf8Body = Encoding.UTF8.GetBytes(Body);
+    }
+
+    /// <summary>The report of one run: each check's outcomes, in order. A run where every check passed shares one report.</summary>
+    public static UpReport Of(UpCheckOutcome[][] outcomes)
+    {
+        List<UpCheckOutcome>? lines = null;
+        foreach (var checkOutcomes in outcomes)
+        {
+            foreach (var outcome in checkOutcomes)
+            {
+                if (outcome.Status != UpCheckStatus.Ok)
+                {
+                    (lines ??= []).Add(outcome);
+                }
+            }
+        }
+
+        return lines is null ? AllOk : new UpReport(lines);
     }
 
     /// <summary>Whether any check failed: the answer is then 500.</summary>

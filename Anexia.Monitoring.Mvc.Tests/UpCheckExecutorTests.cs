@@ -1,0 +1,180 @@
+using Anexia.Monitoring.Mvc.Up;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Anexia.Monitoring.Mvc.Tests;
+
+/// <summary>
+/// How the executor starts checks: one after the other on a thread-pool thread, never on the caller's, each in the
+/// caller's execution context and isolated from what the check before it changed, and handed to another thread when
+/// one check holds the starting thread.
+/// </summary>
+[TestFixture]
+public sealed class UpCheckExecutorTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    private static UpCheckExecutor Create(TimeProvider? time = null) => new(
+        new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
+        time ?? TimeProvider.System,
+        NullLogger<UpCheckExecutor>.Instance);
+
+    private static string[] Lines(UpCheckOutcome[][] outcomes) =>
+        [.. outcomes.SelectMany(o => o).Select(o => o.Status == UpCheckStatus.Ok ? "OK" : UpReport.Line(o))];
+
+    [Test]
+    public async Task Run_ChecksThatEachBlockUntilTheNextHasStarted_AllStartAndPass()
+    {
+        // Each check blocks its thread until the check after it has started: only a hand-off to another thread for
+        // every blocked one lets the chain finish. Without it, each would wait out its 10 s and warn.
+        using var secondStarted = new ManualResetEventSlim();
+        using var thirdStarted = new ManualResetEventSlim();
+        UpCheck Blocking(string name, ManualResetEventSlim? started, ManualResetEventSlim next) => UpCheck.Of(name, (_, _) =>
+        {
+            started?.Set();
+            return next.Wait(TimeSpan.FromSeconds(10), CancellationToken.None) ? Task.CompletedTask : throw new MonitorUpWarningException($"{name}: the next check never started");
+        });
+        var checks = new[]
+        {
+            Blocking("first", null, secondStarted),
+            Blocking("second", secondStarted, thirdStarted),
+            UpCheck.Of("third", (_, _) =>
+            {
+                thirdStarted.Set();
+                return Task.CompletedTask;
+            }),
+        };
+
+        var outcomes = await Create().RunAsync(checks, TimeSpan.FromSeconds(20)).WaitAsync(HangGuard);
+
+        Assert.That(Lines(outcomes), Is.EqualTo(new[] { "OK", "OK", "OK" }));
+    }
+
+    [Test]
+    public async Task Run_CheckThatCompletesSynchronously_NeverRunsOnTheCallersThread()
+    {
+        var caller = Environment.CurrentManagedThreadId;
+        var ranOn = new List<int>();
+        var checks = Enumerable.Range(0, 3).Select(i => UpCheck.Of($"check {i}", (_, _) =>
+        {
+            lock (ranOn)
+            {
+                ranOn.Add(Environment.CurrentManagedThreadId);
+            }
+
+            return Task.CompletedTask;
+        })).ToArray();
+
+        await Create().RunAsync(checks, TimeSpan.FromSeconds(10)).WaitAsync(HangGuard);
+
+        Assert.That(ranOn, Has.Count.EqualTo(3).And.No.EqualTo(caller));
+    }
+
+    [Test]
+    public async Task Run_EachCheckSeesTheCallersContext_AndNothingTheCheckBeforeItChanged()
+    {
+        var seen = new List<string?>();
+        var checks = new[]
+        {
+            UpCheck.Of("changes the ambient value", (_, _) =>
+            {
+                seen.Add(Ambient.Value);
+                Ambient.Value = "changed by the first check"; // synchronously, outside any async method
+                return Task.CompletedTask;
+            }),
+            UpCheck.Of("reads it", (_, _) =>
+            {
+                seen.Add(Ambient.Value);
+                return Task.CompletedTask;
+            }),
+        };
+
+        Ambient.Value = "the caller's";
+        await Create().RunAsync(checks, TimeSpan.FromSeconds(10)).WaitAsync(HangGuard);
+
+        Assert.That(seen, Is.EqualTo(new[] { "the caller's", "the caller's" }));
+    }
+
+    [Test]
+    public async Task Run_EachCheckHasAScopeOfItsOwn_DisposedWhenItEnds()
+    {
+        var services = new ServiceCollection().AddScoped<Disposable>().BuildServiceProvider();
+        var executor = new UpCheckExecutor(services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, NullLogger<UpCheckExecutor>.Instance);
+        var resolved = new List<Disposable>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var checks = new[]
+        {
+            UpCheck.Of("synchronous", (check, _) =>
+            {
+                resolved.Add(check.Services.GetRequiredService<Disposable>());
+                return Task.CompletedTask;
+            }),
+            UpCheck.Of("asynchronous", async (check, _) =>
+            {
+                lock (resolved)
+                {
+                    resolved.Add(check.Services.GetRequiredService<Disposable>());
+                }
+
+                await release.Task;
+            }),
+        };
+
+        var run = executor.RunAsync(checks, TimeSpan.FromSeconds(10));
+        await Task.Delay(50);
+        var disposedBeforeTheSecondEnded = resolved.Count(d => d.IsDisposed);
+        release.SetResult();
+        var outcomes = await run.WaitAsync(HangGuard);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Lines(outcomes), Is.EqualTo(new[] { "OK", "OK" }));
+            Assert.That(resolved, Has.Count.EqualTo(2));
+            Assert.That(resolved[0], Is.Not.SameAs(resolved[1]), "a scope per check");
+            Assert.That(disposedBeforeTheSecondEnded, Is.EqualTo(1), "the finished check's scope, not the running one's");
+            Assert.That(resolved, Is.All.Matches<Disposable>(d => d.IsDisposed));
+        });
+    }
+
+    [Test]
+    public async Task Run_WhenTheCallerCancels_EveryUnfinishedCheckCountsAsTimedOut()
+    {
+        using var cancel = new CancellationTokenSource();
+        var never = new TaskCompletionSource();
+        var checks = new[]
+        {
+            UpCheck.Of("quick", (_, _) => Task.CompletedTask),
+            UpCheck.Of("endless", (_, _) => never.Task),
+        };
+
+        var run = Create().RunAsync(checks, TimeSpan.FromMinutes(10), cancel.Token);
+        await Task.Delay(50);
+        Assert.That(run.IsCompleted, Is.False);
+        await cancel.CancelAsync();
+        var outcomes = await run.WaitAsync(HangGuard);
+
+        Assert.That(Lines(outcomes), Is.EqualTo(new[] { "OK", "ERROR: endless timed out" }));
+    }
+
+    [Test]
+    public async Task Run_CheckThatThrowsBeforeReturningATask_IsAnErrorAndTheOthersStillRun()
+    {
+        var checks = new[]
+        {
+            new UpCheck("throws at once", (_, _) => throw new InvalidOperationException("broken before any await")),
+            UpCheck.Of("warns", (_, _) => throw new MonitorUpWarningException("still ran")),
+        };
+
+        var outcomes = await Create().RunAsync(checks, TimeSpan.FromSeconds(10)).WaitAsync(HangGuard);
+
+        Assert.That(Lines(outcomes), Is.EqualTo(new[] { "ERROR: broken before any await", "WARNING: still ran" }));
+    }
+
+    private sealed class Disposable : IDisposable
+    {
+        public bool IsDisposed { get; private set; }
+
+        public void Dispose() => IsDisposed = true;
+    }
+}

@@ -1,0 +1,439 @@
+using System.Diagnostics;
+using Anexia.Monitoring.Mvc.Telemetry;
+
+namespace Anexia.Monitoring.Mvc.Up;
+
+/// <summary>
+/// One run of a list of checks for <see cref="UpCheckExecutor"/>. A thread-pool work item (this object) starts the
+/// checks one after the other: each runs on that thread until its first <c>await</c>, in the execution context of the
+/// caller, restored before the next check starts. A check that completes synchronously is settled on the spot; one
+/// that goes asynchronous is settled when it ends. One timer serves the run: until every check has started, it ticks
+/// every <see cref="UpCheckExecutor.HandOffDelay"/> and, when no check has started since the last tick, queues this work
+/// item again so that another thread starts the checks still waiting; then it waits for the time limit, which settles
+/// every check not yet settled as timed out and cancels the checks' token.
+/// </summary>
+/// <remarks>
+/// Each check is settled exactly once, by whoever moves its state from <c>Started</c> (or <c>Waiting</c>) to
+/// <c>Settled</c> first: the check's own end or the time limit. A check that was still running when the time limit
+/// settled it is recorded with the executor as still running until it really ends.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The checks' CancellationTokenSource has no timer (the run's ITimer is disposed when the run ends), so there is nothing to release; a check that outlives the run may still hold its token.")]
+internal sealed class UpCheckRun : IThreadPoolWorkItem
+{
+    private const int Waiting = 0;
+    private const int Started = 1;
+    private const int Settled = 2;
+
+    private readonly UpCheckExecutor _executor;
+    private readonly IReadOnlyList<UpCheck> _checks;
+    private readonly TimeSpan _timeout;
+    private readonly long _startedAt;
+    private readonly TaskCompletionSource<UpCheckOutcome[][]> _done = new();
+    private readonly UpCheckOutcome[][] _outcomes;
+    private readonly int[] _states;
+    private readonly CancellationTokenSource _limit = new();
+    private readonly ExecutionContext? _context;
+    private readonly ITimer _timer;
+    private readonly CancellationTokenRegistration _callerLink;
+
+    // Written only when someone listens: what the time limit needs to end the span of a check it settles.
+    private Activity?[]? _activities;
+
+    // Written only by the time limit: the checks it settled while they were still running.
+    private UpCheckExecutor.StuckCheck?[]? _stuck;
+
+    private int _next;
+    private int _pending;
+    private int _loops = 1;
+    private int _allStarted;
+    private int _limitReached;
+    private long _lastStartAt;
+
+    public UpCheckRun(UpCheckExecutor executor, IReadOnlyList<UpCheck> checks, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _executor = executor;
+        _checks = checks;
+        _timeout = timeout;
+        _outcomes = new UpCheckOutcome[checks.Count][];
+        _states = new int[checks.Count];
+        _pending = checks.Count;
+        _startedAt = _lastStartAt = executor.TimeProvider.GetTimestamp();
+        _context = ExecutionContext.Capture();
+        _timer = executor.TimeProvider.CreateTimer(static state => ((UpCheckRun)state!).OnTimer(), this, Min(UpCheckExecutor.HandOffDelay, timeout), Timeout.InfiniteTimeSpan);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _callerLink = cancellationToken.UnsafeRegister(static state => ((UpCheckRun)state!).OnLimit(), this);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>Each check's outcomes, in the list's order, once every check is settled.</summary>
+    public Task<UpCheckOutcome[][]> Task => _done.Task;
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // The caller's context (its Activity.Current, its AsyncLocals), or this thread's if the caller suppressed flow.
+        var context = _context ?? ExecutionContext.Capture()!;
+        ExecutionContext.Run(context, static state => ((UpCheckRun)state!).StartChecks(), this);
+    }
+
+    private void StartChecks()
+    {
+        var context = ExecutionContext.Capture()!;
+        var count = _checks.Count;
+        while (true)
+        {
+            var index = Interlocked.Increment(ref _next) - 1;
+            if (index >= count)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _lastStartAt, _executor.TimeProvider.GetTimestamp());
+            if (index == count - 1)
+            {
+                WaitForTimeLimit();
+            }
+
+            Start(index);
+
+            // Whatever the check changed in the ambient context (Activity.Current, AsyncLocals) stays with it.
+            ExecutionContext.Restore(context);
+        }
+    }
+
+    private void Start(int index)
+    {
+        if (Interlocked.CompareExchange(ref _states[index], Started, Waiting) != Waiting)
+        {
+            return; // the time limit came first
+        }
+
+        var check = _checks[index];
+        if (!check.IsSwitchedOn())
+        {
+            SettleUnrun(index, UpCheckExecutor.OkOnly);
+            return;
+        }
+
+        if (_executor.IsStillRunning(check))
+        {
+            UpCheckExecutor.Log.CheckStillRunning(_executor.Logger, check.Name);
+            SettleUnrun(index, [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out (still running from an earlier run)") { IsTimeout = true }]);
+            return;
+        }
+
+        var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
+        if (activity is not null)
+        {
+            activity.SetTag("anxmonitoring.check.name", check.Name);
+            (Volatile.Read(ref _activities) ?? InitActivities())[index] = activity;
+        }
+
+        var started = _executor.TimeProvider.GetTimestamp();
+
+        // The check's own scope is made only if it asks for it (MonitorUpCheck.Services).
+        var upEvent = new MonitorUpCheck(_executor.ScopeFactory);
+        Task<IReadOnlyList<string>> work;
+        try
+        {
+            work = check.RunAsync(upEvent, _limit.Token);
+        }
+        catch (Exception error)
+        {
+            work = System.Threading.Tasks.Task.FromException<IReadOnlyList<string>>(error);
+        }
+
+        if (work.IsCompleted)
+        {
+            var disposal = upEvent.DisposeScopeAsync();
+            if (disposal.IsCompletedSuccessfully)
+            {
+                Finish(index, work, activity, started, disposalError: null);
+                return;
+            }
+
+            _ = FinishAsync(index, work, disposal, activity, started);
+            return;
+        }
+
+        _ = FinishAfterAsync(index, work, upEvent, activity, started);
+    }
+
+    private Activity?[] InitActivities()
+    {
+        Interlocked.CompareExchange(ref _activities, new Activity?[_checks.Count], null);
+        return _activities;
+    }
+
+    /// <summary>A check that went asynchronous: waits for its end (however late), then disposes its scope.</summary>
+    private async Task FinishAfterAsync(int index, Task<IReadOnlyList<string>> work, MonitorUpCheck upEvent, Activity? activity, long started)
+    {
+        await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await FinishAsync(index, work, upEvent.DisposeScopeAsync(), activity, started);
+    }
+
+    private async Task FinishAsync(int index, Task<IReadOnlyList<string>> work, ValueTask disposal, Activity? activity, long started)
+    {
+        Exception? disposalError = null;
+        try
+        {
+            await disposal.ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            disposalError = error;
+        }
+
+        Finish(index, work, activity, started, disposalError);
+    }
+
+    private void Finish(int index, Task<IReadOnlyList<string>> work, Activity? activity, long started, Exception? disposalError)
+    {
+        if (Interlocked.CompareExchange(ref _states[index], Settled, Started) != Started)
+        {
+            _ = work.Exception; // observed: it was reported as timed out
+            EndLate(index);
+            return;
+        }
+
+        var outcomes = OutcomesOf(_checks[index], work, disposalError, activity);
+        Record(_checks[index], outcomes, activity, _executor.TimeProvider.GetElapsedTime(started));
+        Settle(index, outcomes);
+    }
+
+    /// <summary>A check settled without running it (switched off, or still running from an earlier run).</summary>
+    private void SettleUnrun(int index, UpCheckOutcome[] outcomes)
+    {
+        if (Interlocked.CompareExchange(ref _states[index], Settled, Started) == Started)
+        {
+            Settle(index, outcomes);
+        }
+        else
+        {
+            EndLate(index);
+        }
+    }
+
+    /// <summary>A check the time limit settled while it was still running has ended now.</summary>
+    private void EndLate(int index)
+    {
+        var stuck = Volatile.Read(ref _stuck)?[index];
+        if (stuck is not null)
+        {
+            stuck.End();
+            _executor.Forget(_checks[index], stuck);
+        }
+    }
+
+    private UpCheckOutcome[] OutcomesOf(UpCheck check, Task<IReadOnlyList<string>> work, Exception? disposalError, Activity? activity)
+    {
+        try
+        {
+            var lines = work.GetAwaiter().GetResult();
+            if (disposalError is not null)
+            {
+                throw disposalError;
+            }
+
+            if (lines.Count == 0)
+            {
+                return UpCheckExecutor.OkOnly;
+            }
+
+            var outcomes = new UpCheckOutcome[lines.Count];
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                outcomes[i] = Warned(check, lines[i]);
+            }
+
+            return outcomes;
+        }
+        catch (OperationCanceledException) when (_limit.IsCancellationRequested)
+        {
+            return TimedOut(check);
+        }
+        catch (MonitorUpWarningException warning)
+        {
+            return [Warned(check, warning.Message)];
+        }
+        catch (Exception error)
+        {
+            UpCheckExecutor.Log.CheckFailed(_executor.Logger, check.Name, SecretMasker.Apply(error.ToString()));
+            AnxMonitoringTelemetry.RecordException(activity, error);
+            return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
+        }
+    }
+
+    private UpCheckOutcome Warned(UpCheck check, string message)
+    {
+        UpCheckExecutor.Log.CheckWarned(_executor.Logger, check.Name, SecretMasker.Apply(message));
+        return new UpCheckOutcome(UpCheckStatus.Warning, message);
+    }
+
+    private UpCheckOutcome[] TimedOut(UpCheck check)
+    {
+        UpCheckExecutor.Log.CheckTimedOut(_executor.Logger, check.Name, _timeout);
+        return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
+    }
+
+    /// <summary>The check's span and duration, with its outcome: ok, warning, error or timeout.</summary>
+    private void Record(UpCheck check, UpCheckOutcome[] outcomes, Activity? activity, TimeSpan duration)
+    {
+        var outcome = "ok";
+        foreach (var line in outcomes)
+        {
+            if (line.Status == UpCheckStatus.Error)
+            {
+                outcome = line.IsTimeout ? "timeout" : "error";
+                break;
+            }
+
+            if (line.Status == UpCheckStatus.Warning)
+            {
+                outcome = "warning";
+            }
+        }
+
+        if (activity is not null)
+        {
+            if (outcome is "timeout" or "error")
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            activity.SetTag("anxmonitoring.check.outcome", outcome);
+            activity.SetTag("anxmonitoring.check.timed_out", outcome == "timeout");
+            activity.Dispose();
+        }
+
+        _executor.Telemetry?.CheckDuration.Record(
+            duration.TotalSeconds,
+            new KeyValuePair<string, object?>("anxmonitoring.check.name", check.Name),
+            new KeyValuePair<string, object?>("anxmonitoring.check.outcome", outcome));
+    }
+
+    /// <summary>Records the outcome of a check whose state this caller has just moved to <c>Settled</c>.</summary>
+    private void Settle(int index, UpCheckOutcome[] outcomes)
+    {
+        _outcomes[index] = outcomes;
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            _timer.Dispose();
+            _callerLink.Dispose();
+            _done.TrySetResult(_outcomes);
+        }
+    }
+
+    /// <summary>Every check has started (or is starting): the timer now waits for the time limit.</summary>
+    private void WaitForTimeLimit()
+    {
+        Volatile.Write(ref _allStarted, 1);
+        var remaining = _timeout - _executor.TimeProvider.GetElapsedTime(_startedAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            OnLimit();
+            return;
+        }
+
+        ChangeTimer(remaining);
+    }
+
+    private void OnTimer()
+    {
+        if (Volatile.Read(ref _limitReached) != 0)
+        {
+            return;
+        }
+
+        var remaining = _timeout - _executor.TimeProvider.GetElapsedTime(_startedAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            OnLimit();
+            return;
+        }
+
+        if (Volatile.Read(ref _allStarted) != 0)
+        {
+            ChangeTimer(remaining);
+            return;
+        }
+
+        // A check has held the starting thread since the last tick (or the work item has not run yet): another work
+        // item takes over the checks still waiting. At most one per check.
+        if (_executor.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastStartAt)) >= UpCheckExecutor.HandOffDelay
+            && Interlocked.Increment(ref _loops) <= _checks.Count)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        ChangeTimer(Min(UpCheckExecutor.HandOffDelay, remaining));
+    }
+
+    private void ChangeTimer(TimeSpan dueTime)
+    {
+        try
+        {
+            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run has ended meanwhile.
+        }
+    }
+
+    /// <summary>The time limit (or the caller's cancellation): every check not settled yet is settled as timed out.</summary>
+    private void OnLimit()
+    {
+        if (Interlocked.Exchange(ref _limitReached, 1) != 0)
+        {
+            return;
+        }
+
+        var count = _checks.Count;
+        Interlocked.Exchange(ref _next, count); // nothing more starts
+        for (var index = 0; index < count; index++)
+        {
+            var check = _checks[index];
+            if (Interlocked.CompareExchange(ref _states[index], Settled, Waiting) == Waiting)
+            {
+                SettleTimedOut(index, check);
+                continue;
+            }
+
+            if (Volatile.Read(ref _states[index]) != Started)
+            {
+                continue;
+            }
+
+            // Recorded before the state changes, so that the check's own end, if it comes now, finds it.
+            var stuck = new UpCheckExecutor.StuckCheck();
+            (Volatile.Read(ref _stuck) ?? InitStuck())[index] = stuck;
+            if (Interlocked.CompareExchange(ref _states[index], Settled, Started) == Started)
+            {
+                _executor.MarkStillRunning(check, stuck);
+                _executor.Forget(check, stuck); // in case it ended in between
+                SettleTimedOut(index, check);
+            }
+        }
+
+        _limit.Cancel();
+    }
+
+    private UpCheckExecutor.StuckCheck?[] InitStuck()
+    {
+        Interlocked.CompareExchange(ref _stuck, new UpCheckExecutor.StuckCheck?[_checks.Count], null);
+        return _stuck;
+    }
+
+    private void SettleTimedOut(int index, UpCheck check)
+    {
+        var outcomes = TimedOut(check);
+        Record(check, outcomes, Volatile.Read(ref _activities)?[index], _executor.TimeProvider.GetElapsedTime(_startedAt));
+        Settle(index, outcomes);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
