@@ -158,6 +158,33 @@ public sealed class UpCheckExecutorTests
     }
 
     [Test]
+    public async Task Run_WithATimeLimitShorterThanItsOwnSetUp_EndsEveryTimeWithEachCheckDoneOrTimedOut()
+    {
+        // The run's timer may fire before the run has finished setting itself up; it must neither fail nor hang.
+        var executor = Create();
+        var checks = new[]
+        {
+            UpCheck.Of("quick", (_, _) => Task.CompletedTask),
+            UpCheck.Of("polite", (_, ct) => Task.Delay(Timeout.Infinite, ct)),
+            UpCheck.Of("registers a throwing callback", (_, ct) =>
+            {
+                ct.Register(() => throw new InvalidOperationException("thrown on cancellation"));
+                return Task.Delay(Timeout.Infinite, ct);
+            }),
+        };
+
+        for (var i = 0; i < 300; i++)
+        {
+            var lines = Lines(await executor.RunAsync(checks, TimeSpan.FromTicks(1)).WaitAsync(HangGuard));
+
+            // A cancelled check may not have finished ending when the next run starts: then it is still running.
+            Assert.That(lines[0], Is.AnyOf("OK", "ERROR: quick timed out"));
+            Assert.That(lines[1], Is.AnyOf("ERROR: polite timed out", "ERROR: polite timed out (still running from an earlier run)"));
+            Assert.That(lines[2], Does.StartWith("ERROR: registers a throwing callback timed out"));
+        }
+    }
+
+    [Test]
     public async Task Run_CheckThatThrowsBeforeReturningATask_IsAnErrorAndTheOthersStillRun()
     {
         var checks = new[]

@@ -60,7 +60,9 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         _pending = checks.Count;
         _startedAt = _lastStartAt = executor.TimeProvider.GetTimestamp();
         _context = ExecutionContext.Capture();
-        _timer = executor.TimeProvider.CreateTimer(static state => ((UpCheckRun)state!).OnTimer(), this, Min(UpCheckExecutor.HandOffDelay, timeout), Timeout.InfiniteTimeSpan);
+        // Created stopped and started once assigned: its callback uses the field.
+        _timer = executor.TimeProvider.CreateTimer(static state => ((UpCheckRun)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer.Change(Min(UpCheckExecutor.HandOffDelay, timeout), Timeout.InfiniteTimeSpan);
         if (cancellationToken.CanBeCanceled)
         {
             _callerLink = cancellationToken.UnsafeRegister(static state => ((UpCheckRun)state!).OnLimit(), this);
@@ -419,7 +421,15 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             }
         }
 
-        _limit.Cancel();
+        try
+        {
+            _limit.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback a check registered on its token threw: the check is already reported as timed out, and this
+            // runs on a timer thread, where an exception would end the process.
+        }
     }
 
     private UpCheckExecutor.StuckCheck?[] InitStuck()
