@@ -10,11 +10,12 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// it), all under one time limit, and returns what each reported, in the list's order. One instance for the process,
 /// used by the <c>up</c> endpoint and by the health check that <c>AddAnxMonitoringChecks()</c> adds.
 /// <para>
-/// How a run starts its checks (<see cref="UpCheckRun"/>): one thread-pool work item starts them one after the other;
-/// each check runs on that thread until its first <c>await</c>, and a check that completes synchronously costs no task
-/// or thread switch of its own. A check that holds the thread longer than <see cref="HandOffDelay"/> (it blocks, or
-/// computes) does not hold up the others: a timer then hands the checks not yet started to another work item, and so
-/// on, so each check still starts at once and all share the one time limit. The calling thread never runs a check.
+/// How a run starts its checks (<see cref="UpCheckRun"/>): one thread-pool work item starts them one after the other.
+/// A check that gave its thread back within <see cref="HandOffDelay"/> last time runs on that thread until its first
+/// <c>await</c>, so a check that completes synchronously costs no task or thread switch of its own; any other check
+/// (new, or slow or blocking last time) starts on a work item of its own. If a check that was quick holds the thread
+/// this time, a timer hands the checks not yet started to another work item, so each check still starts at once and
+/// all share the one time limit. The calling thread never runs a check.
 /// </para>
 /// <para>
 /// A check still running from an earlier run (it outlived its time limit and ignores its token, or blocks its

@@ -5,12 +5,14 @@ namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
 /// One run of a list of checks for <see cref="UpCheckExecutor"/>. A thread-pool work item (this object) starts the
-/// checks one after the other: each runs on that thread until its first <c>await</c>, in the execution context of the
-/// caller, restored before the next check starts. A check that completes synchronously is settled on the spot; one
-/// that goes asynchronous is settled when it ends. One timer serves the run: until every check has started, it ticks
-/// every <see cref="UpCheckExecutor.HandOffDelay"/> and, when no check has started since the last tick, queues this work
-/// item again so that another thread starts the checks still waiting; then it waits for the time limit, which settles
-/// every check not yet settled as timed out and cancels the checks' token.
+/// checks one after the other: a check that gave its thread back at once last time (<see cref="UpCheck.WasQuick"/>)
+/// runs on that thread until its first <c>await</c>, in the execution context of the caller, restored before the next
+/// check starts; any other check but the last (after which this thread has nothing left to start) starts on a work
+/// item of its own (<see cref="StartOne"/>). A check that completes synchronously is settled on the spot; one that goes
+/// asynchronous is settled when it ends. One timer serves the run: until every check has started, it ticks every
+/// <see cref="UpCheckExecutor.HandOffDelay"/> and, when no check has started since the last tick, queues this work item
+/// again so that another thread starts the checks still waiting; then it waits for the time limit, which settles every
+/// check not yet settled as timed out and cancels the checks' token.
 /// </summary>
 /// <remarks>
 /// Each check is settled exactly once, by whoever moves its state from <c>Started</c> (or <c>Waiting</c>) to
@@ -98,6 +100,13 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             {
                 WaitForTimeLimit();
             }
+            else if (!StartsAtOnce(_checks[index]))
+            {
+                // A check not known to give its thread back at once (new, or slow or blocking last time) starts on a
+                // work item of its own, as every check did before 1.1.1: this thread goes on with the checks after it.
+                ThreadPool.UnsafeQueueUserWorkItem(new StartOne(this, index, context), preferLocal: false);
+                continue;
+            }
 
             Start(index);
 
@@ -105,6 +114,12 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             ExecutionContext.Restore(context);
         }
     }
+
+    /// <summary>
+    /// Whether starting <paramref name="check"/> gives the thread back at once: it is switched off, still running from an
+    /// earlier run (both settled on the spot), or gave its thread back within the hand-off delay last time.
+    /// </summary>
+    private bool StartsAtOnce(UpCheck check) => check.WasQuick || !check.IsSwitchedOn() || _executor.IsStillRunning(check);
 
     private void Start(int index)
     {
@@ -148,6 +163,8 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             work = System.Threading.Tasks.Task.FromException<IReadOnlyList<string>>(error);
         }
 
+        // Quick: it gave this thread back (returned, done or awaiting) within the hand-off delay.
+        check.WasQuick = _executor.TimeProvider.GetElapsedTime(started) < UpCheckExecutor.HandOffDelay;
         if (work.IsCompleted)
         {
             var disposal = upEvent.DisposeScopeAsync();
@@ -365,13 +382,21 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
 
         // A check has held the starting thread since the last tick (or the work item has not run yet): another work
         // item takes over the checks still waiting. At most one per check.
-        if (_executor.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastStartAt)) >= UpCheckExecutor.HandOffDelay
-            && Interlocked.Increment(ref _loops) <= _checks.Count)
+        if (_executor.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastStartAt)) >= UpCheckExecutor.HandOffDelay)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            HandOff();
         }
 
         ChangeTimer(Min(UpCheckExecutor.HandOffDelay, remaining));
+    }
+
+    /// <summary>Queues this work item once more, so that another thread starts the checks still waiting; at most one per check.</summary>
+    private void HandOff()
+    {
+        if (Interlocked.Increment(ref _loops) <= _checks.Count)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     private void ChangeTimer(TimeSpan dueTime)
@@ -446,4 +471,18 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Starts one check on a thread of its own, in the run's execution context.</summary>
+    private sealed class StartOne(UpCheckRun run, int index, ExecutionContext context) : IThreadPoolWorkItem
+    {
+        public void Execute() => ExecutionContext.Run(context, static state =>
+        {
+            var self = (StartOne)state!;
+            self.Run.Start(self.Index);
+        }, this);
+
+        private UpCheckRun Run => run;
+
+        private int Index => index;
+    }
 }
