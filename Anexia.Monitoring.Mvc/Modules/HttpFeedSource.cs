@@ -31,6 +31,11 @@ internal sealed class HttpFeedSource : PackageSourceBase
     // The service index type of NuGet's VulnerabilityInfo resource (NuGet.Protocol keeps its own constant internal).
     private const string VulnerabilityInfoType = "VulnerabilityInfo/6.7.0";
 
+    // The resource providers an HTTP source needs here: NuGet.Protocol's HttpSource and, under it, its HTTP handler
+    // (proxy, credentials). The service index and registrations are read through the HttpSource, so the other thirty-odd
+    // providers of Repository.Factory.GetCoreV3 would only be compiled and sorted on the first lookup, never used.
+    private static readonly INuGetResourceProvider[] HttpProviders = [new HttpSourceResourceProvider(), new HttpHandlerResourceV3Provider()];
+
     private readonly TimeSpan _serviceIndexTimeout;
     private readonly TimeSpan _cacheLifetime;
     private readonly TimeSpan _failureCacheLifetime;
@@ -54,7 +59,7 @@ internal sealed class HttpFeedSource : PackageSourceBase
         TimeSpan failureCacheLifetime,
         TimeProvider time,
         long maxResponseBytes)
-        : base(source, failureCacheLifetime, time)
+        : base(source, new SourceRepository(source, HttpProviders), failureCacheLifetime, time)
     {
         _maxResponseBytes = maxResponseBytes;
         _serviceIndexTimeout = serviceIndexTimeout;

@@ -1,5 +1,6 @@
 using NuGet.Configuration;
 using NuGet.Packaging;
+using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
 using NuGetLogger = NuGet.Common.NullLogger;
@@ -14,7 +15,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 internal sealed class LocalFolderSource : PackageSourceBase
 {
     public LocalFolderSource(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
-        : base(source, failureCacheLifetime, time)
+        : base(source, NuGet.Protocol.Core.Types.Repository.Factory.GetCoreV3(source), failureCacheLifetime, time)
     {
     }
 

@@ -1,5 +1,4 @@
 using NuGet.Configuration;
-using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
 
@@ -8,10 +7,14 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <summary>What every kind of <see cref="IPackageSource"/> has: the source, its masked address, its health, its NuGet repository.</summary>
 internal abstract class PackageSourceBase : IPackageSource
 {
-    protected PackageSourceBase(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
+    /// <param name="source">The source.</param>
+    /// <param name="repository">NuGet.Protocol's repository of the source, with the resource providers this kind of source uses.</param>
+    /// <param name="failureCacheLifetime">How long a failure of the source is remembered.</param>
+    /// <param name="time">The clock of that lifetime.</param>
+    protected PackageSourceBase(PackageSource source, SourceRepository repository, TimeSpan failureCacheLifetime, TimeProvider time)
     {
         Source = source;
-        Repository = NuGet.Protocol.Core.Types.Repository.Factory.GetCoreV3(source);
+        Repository = repository;
         Health = new PackageSourceHealth(time, failureCacheLifetime);
         DisplayName = SecretMasker.Apply(source.Source);
     }

@@ -29,6 +29,7 @@ internal static class ColdCapacity
     /// <summary>A host of the library, cold: time from its first request to its complete answer, and its process CPU from start.</summary>
     public static async Task<int> LibraryAsync(string baseUrl, int count)
     {
+        using var timeline = new RequestTimeline();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -45,9 +46,43 @@ internal static class ColdCapacity
         var watch = Stopwatch.StartNew();
         var atStart = $"at start: cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()}";
         await app.Services.GetRequiredService<ModulesCatalog>().GetCompleteReportAsync(null, CancellationToken.None);
-        Console.WriteLine($"library: {watch.Elapsed.TotalMilliseconds:F0} ms, cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()} ({atStart})");
+        Console.WriteLine($"library: {watch.Elapsed.TotalMilliseconds:F0} ms, cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()} ({atStart}); {timeline.Describe(watch)}");
         await app.StopAsync();
         return 0;
+    }
+
+    /// <summary>When this process's outgoing HTTP requests started and ended (System.Net.Http's activities).</summary>
+    private sealed class RequestTimeline : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Start, long End, string Path)> _requests = new();
+
+        public RequestTimeline()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "System.Net.Http",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = activity => _requests.Enqueue((
+                    activity.StartTimeUtc.Ticks, (activity.StartTimeUtc + activity.Duration).Ticks,
+                    activity.GetTagItem("url.full") as string ?? string.Empty)),
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        /// <summary>Milliseconds from the watch's start to the first request, the first registration sent and answered, the last answered.</summary>
+        public string Describe(Stopwatch watch)
+        {
+            var origin = DateTime.UtcNow.Ticks - watch.Elapsed.Ticks;
+            double Ms(long ticks) => (ticks - origin) / (double)TimeSpan.TicksPerMillisecond;
+            var all = _requests.OrderBy(r => r.Start).ToList();
+            var registrations = all.Where(r => r.Path.Contains("/registration/", StringComparison.Ordinal)).ToList();
+            return all.Count == 0 || registrations.Count == 0
+                ? "no requests seen"
+                : $"hosts: {string.Join(' ', all.Select(r => new Uri(r.Path).Authority).Distinct())}; timeline ms: first request {Ms(all[0].Start):F0}, first registration sent {Ms(registrations[0].Start):F0}, answered {Ms(registrations.Min(r => r.End)):F0}, last answered {Ms(registrations.Max(r => r.End)):F0}";
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>What the JIT did in this process so far: methods compiled and the time it spent.</summary>
@@ -57,6 +92,7 @@ internal static class ColdCapacity
     /// <summary>A plain client, cold: the service index, then the same registrations 16 at a time, reading the bytes only.</summary>
     public static async Task<int> ClientAsync(string baseUrl, int count)
     {
+        using var timeline = new RequestTimeline();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var paths = Enumerable.Range(0, count).Select(i => $"/v3/registration/{Id(i).ToLowerInvariant()}/index.json")
             .Append("/v3/registration/microsoft.aspnetcore.app.ref/index.json");
@@ -68,7 +104,7 @@ internal static class ColdCapacity
             using var response = await http.GetAsync(baseUrl + path, ct);
             await response.Content.ReadAsByteArrayAsync(ct);
         });
-        Console.WriteLine($"client: {watch.Elapsed.TotalMilliseconds:F0} ms, cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()}");
+        Console.WriteLine($"client: {watch.Elapsed.TotalMilliseconds:F0} ms, cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()}; {timeline.Describe(watch)}");
         return 0;
     }
 }

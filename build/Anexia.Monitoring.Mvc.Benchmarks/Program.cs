@@ -33,6 +33,11 @@ switch (args.FirstOrDefault())
         return await ColdCapacity.ClientAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 }
 
+if (args.FirstOrDefault() == "cold-steps")
+{
+    return await ColdSteps.RunAsync(args[1]);
+}
+
 if (args.FirstOrDefault() == "up-runs")
 {
     return await UpRuns.RunAsync();
