@@ -163,8 +163,13 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             work = System.Threading.Tasks.Task.FromException<IReadOnlyList<string>>(error);
         }
 
-        // Quick: it gave this thread back (returned, done or awaiting) within the hand-off delay.
-        check.WasQuick = _executor.TimeProvider.GetElapsedTime(started) < UpCheckExecutor.HandOffDelay;
+        // Quick: it gave this thread back (returned, done or awaiting) within the hand-off delay. Written only when it
+        // changes: every run on every core reads the check, and a write on each would bounce its cache line.
+        var quick = _executor.TimeProvider.GetElapsedTime(started) < UpCheckExecutor.HandOffDelay;
+        if (check.WasQuick != quick)
+        {
+            check.WasQuick = quick;
+        }
         if (work.IsCompleted)
         {
             var disposal = upEvent.DisposeScopeAsync();
