@@ -46,7 +46,8 @@ internal static class ColdCapacity
         var watch = Stopwatch.StartNew();
         var atStart = $"at start: cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()}";
         await app.Services.GetRequiredService<ModulesCatalog>().GetCompleteReportAsync(null, CancellationToken.None);
-        Console.WriteLine($"library: {watch.Elapsed.TotalMilliseconds:F0} ms, cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()} ({atStart}); {timeline.Describe(watch)}");
+        var sinceProcessStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
+        Console.WriteLine($"library: {watch.Elapsed.TotalMilliseconds:F0} ms ({sinceProcessStart.TotalMilliseconds:F0} ms since the process started), cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, {Jit()} ({atStart}); {timeline.Describe(watch)}");
         await app.StopAsync();
         return 0;
     }
