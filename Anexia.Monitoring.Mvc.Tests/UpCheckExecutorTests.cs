@@ -232,6 +232,67 @@ public sealed class UpCheckExecutorTests
         Assert.That(Lines(outcomes), Is.EqualTo(new[] { "ERROR: broken before any await", "WARNING: still ran" }));
     }
 
+    [Test]
+    public async Task Run_WhenTheLoggerAndASettingsSwitchThrow_EveryCheckIsStillSettled_AndTheRunEnds()
+    {
+        // Nothing the run calls besides the checks may end the process (pool and timer threads) or leave it hanging.
+        var executor = new UpCheckExecutor(
+            new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
+            TimeProvider.System,
+            new ThrowingLogger());
+        var checks = new[]
+        {
+            new UpCheck("switch throws", (_, _) => Task.FromResult<IReadOnlyList<string>>([]), () => throw new InvalidOperationException("settings unreadable")),
+            UpCheck.Of("warns", (_, _) => throw new MonitorUpWarningException("a warning the logger cannot write")),
+            UpCheck.Of("hangs", (_, ct) => Task.Delay(Timeout.Infinite, ct)),
+            UpCheck.Of("passes", (_, _) => Task.CompletedTask),
+        };
+
+        for (var run = 0; run < 2; run++)
+        {
+            var lines = Lines(await executor.RunAsync(checks, TimeSpan.FromMilliseconds(200)).WaitAsync(HangGuard));
+
+            Assert.That(lines, Is.EqualTo(new[] { "ERROR: settings unreadable", "ERROR: the log provider failed", "ERROR: hangs timed out", "OK" }));
+        }
+    }
+
+    [Test]
+    public async Task Run_ASynchronizationContextOneCheckSets_DoesNotReachTheNext()
+    {
+        var seen = new List<SynchronizationContext?>();
+        var checks = new[]
+        {
+            UpCheck.Of("sets a synchronization context", (_, _) =>
+            {
+                SynchronizationContext.SetSynchronizationContext(new SynchronizationContext());
+                return Task.CompletedTask;
+            }),
+            UpCheck.Of("looks", (_, _) =>
+            {
+                seen.Add(SynchronizationContext.Current);
+                return Task.CompletedTask;
+            }),
+        };
+        var executor = Create();
+
+        // The second run starts the first check, quick by then, on the same thread as the second.
+        await executor.RunAsync(checks, TimeSpan.FromSeconds(10)).WaitAsync(HangGuard);
+        await executor.RunAsync(checks, TimeSpan.FromSeconds(10)).WaitAsync(HangGuard);
+
+        Assert.That(seen, Is.EqualTo(new SynchronizationContext?[] { null, null }));
+    }
+
+    private sealed class ThrowingLogger : Microsoft.Extensions.Logging.ILogger<UpCheckExecutor>
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            throw new InvalidOperationException("the log provider failed");
+    }
+
     private sealed class Disposable : IDisposable
     {
         public bool IsDisposed { get; private set; }

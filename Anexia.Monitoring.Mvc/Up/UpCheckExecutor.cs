@@ -84,9 +84,10 @@ internal sealed partial class UpCheckExecutor
     /// <summary>Forgets <paramref name="stuck"/> once it and the runs it waits for have ended.</summary>
     internal void Forget(UpCheck check, StuckCheck stuck)
     {
-        if (stuck.HasEnded)
+        // The entry may be a later run's marker waiting for this one: it is removed once it has ended too.
+        if (stuck.HasEnded && _stillRunning.TryGetValue(check, out var current) && current.HasEnded)
         {
-            _stillRunning.TryRemove(new KeyValuePair<UpCheck, StuckCheck>(check, stuck));
+            _stillRunning.TryRemove(new KeyValuePair<UpCheck, StuckCheck>(check, current));
         }
     }
 

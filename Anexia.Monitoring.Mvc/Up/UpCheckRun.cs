@@ -62,13 +62,16 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         _pending = checks.Count;
         _startedAt = _lastStartAt = executor.TimeProvider.GetTimestamp();
         _context = ExecutionContext.Capture();
-        // Created stopped and started once assigned: its callback uses the field.
+        // Created stopped, and started once this run is set up: its callback uses the fields.
         _timer = executor.TimeProvider.CreateTimer(static state => ((UpCheckRun)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _timer.Change(Min(UpCheckExecutor.HandOffDelay, timeout), Timeout.InfiniteTimeSpan);
         if (cancellationToken.CanBeCanceled)
         {
-            _callerLink = cancellationToken.UnsafeRegister(static state => ((UpCheckRun)state!).OnLimit(), this);
+            // Register, not UnsafeRegister: the callback runs in this caller's context, restored afterwards, so the spans
+            // it ends never become the current activity of the thread that cancels.
+            _callerLink = cancellationToken.Register(static state => ((UpCheckRun)state!).OnLimit(), this);
         }
+
+        ChangeTimer(Min(UpCheckExecutor.HandOffDelay, timeout));
 
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
@@ -110,8 +113,13 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
 
             Start(index);
 
-            // Whatever the check changed in the ambient context (Activity.Current, AsyncLocals) stays with it.
+            // Whatever the check changed in the ambient context (Activity.Current, AsyncLocals, a synchronization
+            // context) stays with it.
             ExecutionContext.Restore(context);
+            if (SynchronizationContext.Current is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(null);
+            }
         }
     }
 
@@ -119,7 +127,17 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     /// Whether starting <paramref name="check"/> gives the thread back at once: it is switched off, still running from an
     /// earlier run (both settled on the spot), or gave its thread back within the hand-off delay last time.
     /// </summary>
-    private bool StartsAtOnce(UpCheck check) => check.WasQuick || !check.IsSwitchedOn() || _executor.IsStillRunning(check);
+    private bool StartsAtOnce(UpCheck check)
+    {
+        try
+        {
+            return check.WasQuick || !check.IsSwitchedOn() || _executor.IsStillRunning(check);
+        }
+        catch (Exception)
+        {
+            return true; // Start settles it with the error.
+        }
+    }
 
     private void Start(int index)
     {
@@ -128,17 +146,31 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return; // the time limit came first
         }
 
+        try
+        {
+            StartStarted(index);
+        }
+        catch (Exception error)
+        {
+            // Not the check's own failure (that is an outcome): its settings switch, a log provider or a telemetry
+            // listener threw before the check ran. Settled as an error all the same; this runs on a pool thread.
+            SettleUnrun(index, [new UpCheckOutcome(UpCheckStatus.Error, error.Message)], telemetry: false);
+        }
+    }
+
+    private void StartStarted(int index)
+    {
         var check = _checks[index];
         if (!check.IsSwitchedOn())
         {
-            SettleUnrun(index, UpCheckExecutor.OkOnly);
+            SettleUnrun(index, UpCheckExecutor.OkOnly, telemetry: false);
             return;
         }
 
         if (_executor.IsStillRunning(check))
         {
             UpCheckExecutor.Log.CheckStillRunning(_executor.Logger, check.Name);
-            SettleUnrun(index, [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out (still running from an earlier run)") { IsTimeout = true }]);
+            SettleUnrun(index, [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out (still running from an earlier run)") { IsTimeout = true }], telemetry: true);
             return;
         }
 
@@ -146,7 +178,7 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         if (activity is not null)
         {
             activity.SetTag("anxmonitoring.check.name", check.Name);
-            (Volatile.Read(ref _activities) ?? InitActivities())[index] = activity;
+            Volatile.Write(ref (Volatile.Read(ref _activities) ?? InitActivities())[index], activity);
         }
 
         var started = _executor.TimeProvider.GetTimestamp();
@@ -196,7 +228,17 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     private async Task FinishAfterAsync(int index, Task<IReadOnlyList<string>> work, MonitorUpCheck upEvent, Activity? activity, long started)
     {
         await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await FinishAsync(index, work, upEvent.DisposeScopeAsync(), activity, started);
+        ValueTask disposal;
+        try
+        {
+            disposal = upEvent.DisposeScopeAsync();
+        }
+        catch (Exception error)
+        {
+            disposal = ValueTask.FromException(error);
+        }
+
+        await FinishAsync(index, work, disposal, activity, started);
     }
 
     private async Task FinishAsync(int index, Task<IReadOnlyList<string>> work, ValueTask disposal, Activity? activity, long started)
@@ -223,27 +265,66 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return;
         }
 
-        var outcomes = OutcomesOf(_checks[index], work, disposalError, activity);
+        UpCheckOutcome[] outcomes;
+        try
+        {
+            outcomes = OutcomesOf(_checks[index], work, disposalError, activity);
+        }
+        catch (Exception error)
+        {
+            // A log provider threw while the outcome was logged.
+            outcomes = [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
+        }
+
+        TakeActivity(index);
         Record(_checks[index], outcomes, activity, _executor.TimeProvider.GetElapsedTime(started));
         Settle(index, outcomes);
     }
 
-    /// <summary>A check settled without running it (switched off, or still running from an earlier run).</summary>
-    private void SettleUnrun(int index, UpCheckOutcome[] outcomes)
+    /// <summary>
+    /// A check settled without running it (switched off, still running from an earlier run, or its start failed);
+    /// with <paramref name="telemetry"/>, a span and a duration of zero record the outcome, as for a check that ran.
+    /// </summary>
+    private void SettleUnrun(int index, UpCheckOutcome[] outcomes, bool telemetry)
     {
-        if (Interlocked.CompareExchange(ref _states[index], Settled, Started) == Started)
-        {
-            Settle(index, outcomes);
-        }
-        else
+        if (Interlocked.CompareExchange(ref _states[index], Settled, Started) != Started)
         {
             EndLate(index);
+            return;
         }
+
+        if (telemetry)
+        {
+            Activity? activity = null;
+            try
+            {
+                activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
+                activity?.SetTag("anxmonitoring.check.name", _checks[index].Name);
+            }
+            catch (Exception)
+            {
+                // A listener threw; the outcome stands without its span.
+            }
+
+            Record(_checks[index], outcomes, activity, TimeSpan.Zero);
+        }
+
+        Settle(index, outcomes);
     }
+
+    /// <summary>The span <see cref="StartStarted"/> stored for the time limit, taken by whoever ends it first.</summary>
+    private Activity? TakeActivity(int index) =>
+        Volatile.Read(ref _activities) is { } activities ? Interlocked.Exchange(ref activities[index], null) : null;
 
     /// <summary>A check the time limit settled while it was still running has ended now.</summary>
     private void EndLate(int index)
     {
+        // The time limit may have settled it before its span was stored: that span is ended here, as timed out.
+        if (TakeActivity(index) is { } unended)
+        {
+            Record(_checks[index], TimedOutLine(_checks[index]), unended, TimeSpan.Zero, measure: false);
+        }
+
         var stuck = Volatile.Read(ref _stuck)?[index];
         if (stuck is not null)
         {
@@ -300,11 +381,29 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     private UpCheckOutcome[] TimedOut(UpCheck check)
     {
         UpCheckExecutor.Log.CheckTimedOut(_executor.Logger, check.Name, _timeout);
-        return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
+        return TimedOutLine(check);
     }
 
-    /// <summary>The check's span and duration, with its outcome: ok, warning, error or timeout.</summary>
-    private void Record(UpCheck check, UpCheckOutcome[] outcomes, Activity? activity, TimeSpan duration)
+    private static UpCheckOutcome[] TimedOutLine(UpCheck check) =>
+        [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
+
+    /// <summary>
+    /// The check's span and (with <paramref name="measure"/>) duration, with its outcome: ok, warning, error or timeout.
+    /// Never throws: a listener's failure costs the figure, not the run.
+    /// </summary>
+    private void Record(UpCheck check, UpCheckOutcome[] outcomes, Activity? activity, TimeSpan duration, bool measure = true)
+    {
+        try
+        {
+            RecordUnguarded(check, outcomes, activity, duration, measure);
+        }
+        catch (Exception)
+        {
+            // A telemetry listener threw; on a pool or timer thread that would end the process.
+        }
+    }
+
+    private void RecordUnguarded(UpCheck check, UpCheckOutcome[] outcomes, Activity? activity, TimeSpan duration, bool measure)
     {
         var outcome = "ok";
         foreach (var line in outcomes)
@@ -333,6 +432,11 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             activity.Dispose();
         }
 
+        if (!measure)
+        {
+            return;
+        }
+
         _executor.Telemetry?.CheckDuration.Record(
             duration.TotalSeconds,
             new KeyValuePair<string, object?>("anxmonitoring.check.name", check.Name),
@@ -346,7 +450,7 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         if (Interlocked.Decrement(ref _pending) == 0)
         {
             _timer.Dispose();
-            _callerLink.Dispose();
+            _callerLink.Unregister(); // not Dispose: that would wait for the caller's cancellation callback, if it is running
             _done.TrySetResult(_outcomes);
         }
     }
@@ -408,7 +512,8 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     {
         try
         {
-            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+            // Whole milliseconds, rounded up: a timer given less than one would fire at once, again and again.
+            _timer.Change(TimeSpan.FromMilliseconds(Math.Ceiling(dueTime.TotalMilliseconds)), Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
@@ -470,8 +575,17 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
 
     private void SettleTimedOut(int index, UpCheck check)
     {
-        var outcomes = TimedOut(check);
-        Record(check, outcomes, Volatile.Read(ref _activities)?[index], _executor.TimeProvider.GetElapsedTime(_startedAt));
+        UpCheckOutcome[] outcomes;
+        try
+        {
+            outcomes = TimedOut(check);
+        }
+        catch (Exception)
+        {
+            outcomes = TimedOutLine(check); // a log provider threw; this runs on the timer thread
+        }
+
+        Record(check, outcomes, TakeActivity(index), _executor.TimeProvider.GetElapsedTime(_startedAt));
         Settle(index, outcomes);
     }
 
