@@ -69,13 +69,13 @@ internal sealed class UpCheckRunner
             _inFlight = started.Task;
         }
 
-        // Started outside the lock; the checks themselves run on the thread pool, so this caller only queues them.
+        // Started outside the lock; the checks themselves run on the thread pool, so this caller only queues them. This
+        // caller continues on the thread that ends the run; the requests sharing it each on a thread of their own.
         CountRun("run");
-        _ = CompleteAsync(started);
-        return started.Task.WaitAsync(cancellationToken);
+        return CompleteAsync(started).WaitAsync(cancellationToken);
     }
 
-    private async Task CompleteAsync(TaskCompletionSource<UpReport> run)
+    private async Task<UpReport> CompleteAsync(TaskCompletionSource<UpReport> run)
     {
         using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
         try
@@ -95,11 +95,14 @@ internal sealed class UpCheckRunner
             }
 
             run.SetResult(report);
+            return report;
         }
         catch (Exception ex)
         {
             // Not expected: every check's failure is already an outcome. Never leave the sharing requests waiting.
             run.SetException(ex);
+            _ = run.Task.Exception; // observed here: the requests sharing the run, if any, get it through their own wait
+            throw;
         }
     }
 
