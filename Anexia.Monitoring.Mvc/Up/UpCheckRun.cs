@@ -48,7 +48,6 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     private int _next;
     private int _pending;
     private int _loops = 1;
-    private int _allStarted;
     private int _limitReached;
     private long _lastStartAt;
 
@@ -174,11 +173,10 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return;
         }
 
-        var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
-        if (activity is not null)
+        if (StartSpan(check) is { } activity)
         {
-            activity.SetTag("anxmonitoring.check.name", check.Name);
-            Volatile.Write(ref (Volatile.Read(ref _activities) ?? InitActivities())[index], activity);
+            var activities = Volatile.Read(ref _activities) ?? LazyInitializer.EnsureInitialized(ref _activities, () => new Activity?[_checks.Count]);
+            Volatile.Write(ref activities[index], activity);
         }
 
         var started = _executor.TimeProvider.GetTimestamp();
@@ -202,30 +200,33 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         {
             check.WasQuick = quick;
         }
+
         if (work.IsCompleted)
         {
             var disposal = upEvent.DisposeScopeAsync();
             if (disposal.IsCompletedSuccessfully)
             {
-                Finish(index, work, activity, started, disposalError: null);
+                Finish(index, work, started, disposalError: null);
                 return;
             }
 
-            _ = FinishAsync(index, work, disposal, activity, started);
+            _ = FinishAsync(index, work, disposal, started);
             return;
         }
 
-        _ = FinishAfterAsync(index, work, upEvent, activity, started);
+        _ = FinishAfterAsync(index, work, upEvent, started);
     }
 
-    private Activity?[] InitActivities()
+    /// <summary>The span of one check, named; null when nobody listens.</summary>
+    private static Activity? StartSpan(UpCheck check)
     {
-        Interlocked.CompareExchange(ref _activities, new Activity?[_checks.Count], null);
-        return _activities;
+        var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
+        activity?.SetTag("anxmonitoring.check.name", check.Name);
+        return activity;
     }
 
     /// <summary>A check that went asynchronous: waits for its end (however late), then disposes its scope.</summary>
-    private async Task FinishAfterAsync(int index, Task<IReadOnlyList<string>> work, MonitorUpCheck upEvent, Activity? activity, long started)
+    private async Task FinishAfterAsync(int index, Task<IReadOnlyList<string>> work, MonitorUpCheck upEvent, long started)
     {
         await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         ValueTask disposal;
@@ -238,10 +239,10 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             disposal = ValueTask.FromException(error);
         }
 
-        await FinishAsync(index, work, disposal, activity, started);
+        await FinishAsync(index, work, disposal, started);
     }
 
-    private async Task FinishAsync(int index, Task<IReadOnlyList<string>> work, ValueTask disposal, Activity? activity, long started)
+    private async Task FinishAsync(int index, Task<IReadOnlyList<string>> work, ValueTask disposal, long started)
     {
         Exception? disposalError = null;
         try
@@ -253,10 +254,10 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             disposalError = error;
         }
 
-        Finish(index, work, activity, started, disposalError);
+        Finish(index, work, started, disposalError);
     }
 
-    private void Finish(int index, Task<IReadOnlyList<string>> work, Activity? activity, long started, Exception? disposalError)
+    private void Finish(int index, Task<IReadOnlyList<string>> work, long started, Exception? disposalError)
     {
         if (Interlocked.CompareExchange(ref _states[index], Settled, Started) != Started)
         {
@@ -265,6 +266,8 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return;
         }
 
+        // The span stored when the check started: the time limit, which would have ended it, did not settle the check.
+        var activity = TakeActivity(index);
         UpCheckOutcome[] outcomes;
         try
         {
@@ -276,14 +279,14 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             outcomes = [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
 
-        TakeActivity(index);
         Record(_checks[index], outcomes, activity, _executor.TimeProvider.GetElapsedTime(started));
         Settle(index, outcomes);
     }
 
     /// <summary>
     /// A check settled without running it (switched off, still running from an earlier run, or its start failed);
-    /// with <paramref name="telemetry"/>, a span and a duration of zero record the outcome, as for a check that ran.
+    /// with <paramref name="telemetry"/>, a span and a duration of zero record the outcome, as for a check that ran. A
+    /// span its failed start left behind is ended with it.
     /// </summary>
     private void SettleUnrun(int index, UpCheckOutcome[] outcomes, bool telemetry)
     {
@@ -293,20 +296,22 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return;
         }
 
+        var activity = TakeActivity(index);
         if (telemetry)
         {
-            Activity? activity = null;
             try
             {
-                activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
-                activity?.SetTag("anxmonitoring.check.name", _checks[index].Name);
+                activity ??= StartSpan(_checks[index]);
             }
             catch (Exception)
             {
                 // A listener threw; the outcome stands without its span.
             }
+        }
 
-            Record(_checks[index], outcomes, activity, TimeSpan.Zero);
+        if (activity is not null || telemetry)
+        {
+            Record(_checks[index], outcomes, activity, TimeSpan.Zero, measure: telemetry);
         }
 
         Settle(index, outcomes);
@@ -458,7 +463,6 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     /// <summary>Every check has started (or is starting): the timer now waits for the time limit.</summary>
     private void WaitForTimeLimit()
     {
-        Volatile.Write(ref _allStarted, 1);
         var remaining = _timeout - _executor.TimeProvider.GetElapsedTime(_startedAt);
         if (remaining <= TimeSpan.Zero)
         {
@@ -483,8 +487,9 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             return;
         }
 
-        if (Volatile.Read(ref _allStarted) != 0)
+        if (Volatile.Read(ref _next) >= _checks.Count)
         {
+            // Every check has been taken to start: only the time limit is left to wait for.
             ChangeTimer(remaining);
             return;
         }
@@ -547,7 +552,7 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
 
             // Recorded before the state changes, so that the check's own end, if it comes now, finds it.
             var stuck = new UpCheckExecutor.StuckCheck();
-            (Volatile.Read(ref _stuck) ?? InitStuck())[index] = stuck;
+            LazyInitializer.EnsureInitialized(ref _stuck, () => new UpCheckExecutor.StuckCheck?[count])[index] = stuck;
             if (Interlocked.CompareExchange(ref _states[index], Settled, Started) == Started)
             {
                 _executor.MarkStillRunning(check, stuck);
@@ -565,12 +570,6 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
             // A callback a check registered on its token threw: the check is already reported as timed out, and this
             // runs on a timer thread, where an exception would end the process.
         }
-    }
-
-    private UpCheckExecutor.StuckCheck?[] InitStuck()
-    {
-        Interlocked.CompareExchange(ref _stuck, new UpCheckExecutor.StuckCheck?[_checks.Count], null);
-        return _stuck;
     }
 
     private void SettleTimedOut(int index, UpCheck check)
@@ -594,14 +593,8 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
     /// <summary>Starts one check on a thread of its own, in the run's execution context.</summary>
     private sealed class StartOne(UpCheckRun run, int index, ExecutionContext context) : IThreadPoolWorkItem
     {
-        public void Execute() => ExecutionContext.Run(context, static state =>
-        {
-            var self = (StartOne)state!;
-            self.Run.Start(self.Index);
-        }, this);
+        public void Execute() => ExecutionContext.Run(context, static state => ((StartOne)state!).StartCheck(), this);
 
-        private UpCheckRun Run => run;
-
-        private int Index => index;
+        private void StartCheck() => run.Start(index);
     }
 }
