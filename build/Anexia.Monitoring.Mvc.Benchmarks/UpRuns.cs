@@ -41,12 +41,15 @@ internal static class UpRuns
             var label = withHealthCheck ? "handler + subscriber + health check" : "handler + subscriber";
 
             var checks = runner.CurrentChecks();
+            var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
             var direct = await MeasureAsync(1, async () =>
             {
                 foreach (var check in checks)
                 {
-                    await using var scope = app.Services.CreateAsyncScope();
-                    await check.RunAsync(new MonitorUpCheck(app.Services.GetRequiredService<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>()), CancellationToken.None);
+                    // Each with its event, whose scope the check makes if it asks (the handler class does).
+                    var upEvent = new MonitorUpCheck(scopes);
+                    await check.RunAsync(upEvent, CancellationToken.None);
+                    await upEvent.DisposeScopeAsync();
                 }
             });
             var sequential = await MeasureAsync(1, () => runner.RunAsync(reuseFinishedRun: false, CancellationToken.None));
