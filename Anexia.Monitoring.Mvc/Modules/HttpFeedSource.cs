@@ -160,6 +160,11 @@ internal sealed class HttpFeedSource : PackageSourceBase
         return VulnerabilityDatabase.From(files);
     }
 
+    /// <summary>Starts reading the service index (once; a failed read is retried by the next lookup, which reports it).</summary>
+    public override void Prepare() =>
+        GetEndpointsAsync(CancellationToken.None).ContinueWith(
+            static read => _ = read.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     private static HttpSourceRequest Request(Uri uri) => new(uri, NuGetLogger.Instance)
     {
         IgnoreNotFounds = true,
@@ -205,7 +210,9 @@ internal sealed class HttpFeedSource : PackageSourceBase
         using var timeout = new CancellationTokenSource(_serviceIndexTimeout, _time);
         var http = (await Repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
-        var json = await ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token)
+        var read = ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token);
+        ReadPaths.CompileOnce(_maxResponseBytes);
+        var json = await read
             ?? throw new InvalidDataException($"The package source {DisplayName} has no service index.");
         var index = new ServiceIndexResourceV3(json, _time.GetUtcNow().UtcDateTime);
         var registrationBase = index.GetServiceEntryUri(ServiceTypes.RegistrationsBaseUrl)

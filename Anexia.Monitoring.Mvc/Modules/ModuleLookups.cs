@@ -51,6 +51,18 @@ internal sealed partial class ModuleLookups : IDisposable
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
 
+    /// <summary>
+    /// Gets the registry's sources ready for a cold start's lookups (<see cref="PackageRegistry.Prepare"/>), unless the
+    /// lookups are shared: another instance's lookups may then make the registry's unneeded.
+    /// </summary>
+    public void PrepareRegistry()
+    {
+        if (!_shared.IsEnabled)
+        {
+            _registry.Prepare();
+        }
+    }
+
     /// <summary>The installed packages' entries once they are known; empty before (for the metrics' gauges).</summary>
     internal IReadOnlyList<Module> TryGetModules() => _modules.IsValueCreated && _modules.Value.IsCompletedSuccessfully ? _modules.Value.Result : [];
 

@@ -7,17 +7,21 @@ namespace Anexia.Monitoring.Mvc.Modules;
 internal sealed class ModulesWarmUp : AfterStartService
 {
     private readonly ModulesCatalog _catalog;
+    private readonly ModuleLookups _lookups;
 
-    public ModulesWarmUp(ModulesCatalog catalog, IHostApplicationLifetime lifetime)
+    public ModulesWarmUp(ModulesCatalog catalog, ModuleLookups lookups, IHostApplicationLifetime lifetime)
         : base(lifetime)
     {
         _catalog = catalog;
+        _lookups = lookups;
     }
 
     protected override async Task RunAsync(CancellationToken stopping)
     {
         try
         {
+            // The registry's first steps (each feed's service index) go out before the lookups queue up behind them.
+            _lookups.PrepareRegistry();
             await _catalog.GetReportAsync(stopping);
         }
         catch (OperationCanceledException)

@@ -16,12 +16,13 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// </summary>
 internal sealed partial class PackageRegistry
 {
-    // Built once on the thread pool (reading NuGet.Config is file IO) and awaited: lookups never block a thread on it.
-    private readonly Lazy<Task<SourceSet>> _sources;
+    private readonly Func<SourceSet> _createSources;
+    private Task<SourceSet>? _sources;
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
     private readonly TimeProvider _time;
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+    private int _prepared;
 
     public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
         : this(options, logger, LocalPackagesFolder(), time, telemetry: telemetry)
@@ -50,13 +51,27 @@ internal sealed partial class PackageRegistry
         _time = time ?? TimeProvider.System;
         _telemetry = telemetry;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
-        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot)));
+        _createSources = () => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot);
+    }
+
+    /// <summary>
+    /// Builds the sources on the calling thread (the modules warm-up's, on the thread pool) and starts what their
+    /// lookups share first (each feed's service index), once, without waiting for it. A cold start's lookups are then
+    /// queued behind those steps instead of those steps behind the lookups.
+    /// </summary>
+    public void Prepare()
+    {
+        if (Interlocked.Exchange(ref _prepared, 1) == 0)
+        {
+            Sources(onThisThread: true).ContinueWith(
+                static built => built.Result.Prepare(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
     public async Task<ModuleInfo> LookupAsync(string id, string installedVersion, CancellationToken cancellationToken)
     {
-        var clients = (await _sources.Value.WaitAsync(cancellationToken)).For(id);
+        var clients = (await Sources().WaitAsync(cancellationToken)).For(id);
         var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -91,6 +106,35 @@ internal sealed partial class PackageRegistry
             InstalledVulnerabilities = vulnerabilities,
             InstalledDeprecation = deprecation,
         };
+    }
+
+    /// <summary>
+    /// The sources, built once: on the thread pool when a lookup asks first (reading NuGet.Config is file IO, and a
+    /// lookup awaits it without blocking a thread), on the calling thread when <see cref="Prepare"/> asks first.
+    /// </summary>
+    private Task<SourceSet> Sources(bool onThisThread = false)
+    {
+        if (Volatile.Read(ref _sources) is { } existing)
+        {
+            return existing;
+        }
+
+        var created = new Task<SourceSet>(_createSources);
+        if (Interlocked.CompareExchange(ref _sources, created, null) is { } other)
+        {
+            return other;
+        }
+
+        if (onThisThread)
+        {
+            created.RunSynchronously(TaskScheduler.Default);
+        }
+        else
+        {
+            created.Start(TaskScheduler.Default);
+        }
+
+        return created;
     }
 
     /// <summary>
@@ -319,6 +363,8 @@ internal sealed partial class PackageRegistry
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }
+
+        public void Prepare() => _all.ForEach(source => source.Prepare());
 
         public List<IPackageSource> For(string id)
         {

@@ -33,4 +33,9 @@ internal abstract class PackageSourceBase : IPackageSource
     public abstract Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
 
     public abstract Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Nothing by default: a source whose lookups share no first step has nothing to start early.</summary>
+    public virtual void Prepare()
+    {
+    }
 }

@@ -52,40 +52,6 @@ internal static class ColdCapacity
         return 0;
     }
 
-    /// <summary>When this process's outgoing HTTP requests started and ended (System.Net.Http's activities).</summary>
-    private sealed class RequestTimeline : IDisposable
-    {
-        private readonly ActivityListener _listener;
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Start, long End, string Path)> _requests = new();
-
-        public RequestTimeline()
-        {
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = source => source.Name == "System.Net.Http",
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-                ActivityStopped = activity => _requests.Enqueue((
-                    activity.StartTimeUtc.Ticks, (activity.StartTimeUtc + activity.Duration).Ticks,
-                    activity.GetTagItem("url.full") as string ?? string.Empty)),
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        /// <summary>Milliseconds from the watch's start to the first request, the first registration sent and answered, the last answered.</summary>
-        public string Describe(Stopwatch watch)
-        {
-            var origin = DateTime.UtcNow.Ticks - watch.Elapsed.Ticks;
-            double Ms(long ticks) => (ticks - origin) / (double)TimeSpan.TicksPerMillisecond;
-            var all = _requests.OrderBy(r => r.Start).ToList();
-            var registrations = all.Where(r => r.Path.Contains("/registration/", StringComparison.Ordinal)).ToList();
-            return all.Count == 0 || registrations.Count == 0
-                ? "no requests seen"
-                : $"hosts: {string.Join(' ', all.Select(r => new Uri(r.Path).Authority).Distinct())}; timeline ms: first request {Ms(all[0].Start):F0}, first registration sent {Ms(registrations[0].Start):F0}, answered {Ms(registrations.Min(r => r.End)):F0}, last answered {Ms(registrations.Max(r => r.End)):F0}";
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
-
     /// <summary>What the JIT did in this process so far: methods compiled and the time it spent.</summary>
     private static string Jit() =>
         $"jit {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms";
