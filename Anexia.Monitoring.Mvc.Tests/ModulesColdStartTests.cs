@@ -33,15 +33,20 @@ public sealed class ModulesColdStartTests
     private int ServiceIndexRequests => _feed.RequestsTo("/v3/index.json");
 
     [Test]
-    public async Task ReadPaths_Samples_AreReadByTheCodeThatReadsRealAnswers()
+    public async Task CompileAhead_Samples_GoThroughTheCodeOfRealLookupsAndAnswers()
     {
-        var (registrationBase, newest, entries) = await ReadPaths.ReadSamplesAsync(new AnxMonitoringOptions().MaxFeedResponseBytes);
+        var (registrationBase, newest, answer) = await CompileAhead.RunSamplesAsync(new AnxMonitoringOptions().MaxFeedResponseBytes);
+        using var rendered = System.Text.Json.JsonDocument.Parse(answer);
+        var sample = ModulesHost.Module(rendered.RootElement, "Sample.Package");
 
         Assert.Multiple(() =>
         {
             Assert.That(registrationBase, Is.EqualTo(new Uri("https://feed.invalid/v3/registration/")), "the service index sample, through ServiceIndexResourceV3");
-            Assert.That(entries, Is.EqualTo(2), "both registration entries, the deprecated and vulnerable one included");
-            Assert.That(newest, Is.EqualTo(NuGetVersion.Parse("2.0.0")));
+            Assert.That(newest, Is.EqualTo(NuGetVersion.Parse("2.0.0")), "both registration entries read, through the newest-version rules");
+            Assert.That(ModulesHost.Licences(sample, "installed_version_licences"), Is.EqualTo(new[] { "MIT" }));
+            Assert.That(ModulesHost.Licences(sample, "newest_version_licences"), Is.EqualTo(new[] { "https://licenses.invalid/MIT" }));
+            Assert.That(sample.GetProperty("newest_version").GetString(), Is.EqualTo("2.0.0"));
+            Assert.That(answer, Does.Contain("https://advisories.invalid/1").And.Contain("Use another"), "the vulnerability and the deprecation rendered too");
         });
     }
 

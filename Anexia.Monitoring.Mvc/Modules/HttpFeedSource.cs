@@ -211,7 +211,8 @@ internal sealed class HttpFeedSource : PackageSourceBase
         var http = (await Repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
         var read = ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token);
-        ReadPaths.CompileOnce(_maxResponseBytes);
+        // While it is on its way, the code that will read it, the registrations and the first answer gets compiled.
+        CompileAhead.StartOnce(_maxResponseBytes);
         var json = await read
             ?? throw new InvalidDataException($"The package source {DisplayName} has no service index.");
         var index = new ServiceIndexResourceV3(json, _time.GetUtcNow().UtcDateTime);

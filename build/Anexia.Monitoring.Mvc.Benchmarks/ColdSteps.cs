@@ -8,7 +8,7 @@ namespace Anexia.Monitoring.Mvc.Benchmarks;
 
 /// <summary>
 /// The steps before a cold process's first registration request, each timed on its own in a fresh process, the way
-/// the library takes them: NuGet.Protocol's repository, its HTTP source, the service index read and parsed, the
+/// the library takes them: NuGet.Protocol's proxy settings, its repository, its HTTP source, the service index read and parsed, the
 /// registration resource. Usage: <c>cold-steps URL</c> (a feed-host's address).
 /// </summary>
 internal static class ColdSteps
@@ -25,6 +25,11 @@ internal static class ColdSteps
 
         Step("start");
         var source = new PackageSource(baseUrl + "/v3/index.json");
+        Step("package source");
+
+        // What the HTTP handler's provider reads first: the proxy settings of the user's and the machine's NuGet.Config.
+        _ = ProxyCache.Instance;
+        Step("proxy settings (NuGet.Config)");
         var repository = Environment.GetEnvironmentVariable("STEPS_MINIMAL") == "1"
             ? new SourceRepository(source, [new HttpSourceResourceProvider(), new HttpHandlerResourceV3Provider()])
             : Repository.Factory.GetCoreV3(source);

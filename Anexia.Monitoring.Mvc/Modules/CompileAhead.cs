@@ -6,32 +6,33 @@ using NuGet.Versioning;
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
-/// The code that reads a feed's service index and its registrations, compiled once per process while the first service
-/// index is on its way: a work item of its own runs it over two small documents of the same shapes (below), through the
-/// same streams and parsers. Without it, the JIT's first compilation of that code (some 500 methods of Newtonsoft.Json,
-/// NuGet.Protocol, System.Text.Json and this library) falls on the service index's answer and then on the first
-/// registrations, each waiting for it in turn, after the round trip instead of during it.
+/// The code of a cold start's lookups, compiled once per process while the first service index is on its way: a work
+/// item of its own runs it over small samples of a service index and a registration (below), through the same streams,
+/// parsers and rules, and renders their entry as <c>modules</c> would. Without it, the JIT's first compilation of that
+/// code (several hundred methods of Newtonsoft.Json, NuGet.Protocol, System.Text.Json and this library) falls on the service
+/// index's answer, then on the first registrations and then on the first answer, each waiting for it in turn, after
+/// the round trips instead of during them.
 /// </summary>
-internal static class ReadPaths
+internal static class CompileAhead
 {
     private static readonly Uri Address = new("https://feed.invalid/v3/index.json");
 
-    private static int _compiled;
+    private static int _started;
 
     /// <summary>
-    /// Starts <see cref="ReadSamplesAsync"/> on the thread pool the first time it is called in the process, without
+    /// Starts <see cref="RunSamplesAsync"/> on the thread pool the first time it is called in the process, without
     /// waiting for it; it never fails the caller.
     /// </summary>
     /// <param name="maxResponseBytes">The limit of the streams the real answers are read through.</param>
-    public static void CompileOnce(long maxResponseBytes)
+    public static void StartOnce(long maxResponseBytes)
     {
-        if (Interlocked.Exchange(ref _compiled, 1) == 0)
+        if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await ReadSamplesAsync(maxResponseBytes);
+                    await RunSamplesAsync(maxResponseBytes);
                 }
                 catch (Exception)
                 {
@@ -42,10 +43,11 @@ internal static class ReadPaths
     }
 
     /// <summary>
-    /// Reads the sample service index and registration as the real ones are read; returns the registration base address
-    /// and the newest version, which tests compare with the samples' own.
+    /// Reads the sample service index and registration as the real ones are read and renders the sample package's
+    /// entry; returns the registration base address, the newest version and the rendered answer, which tests compare
+    /// with the samples' own.
     /// </summary>
-    internal static async Task<(Uri? RegistrationBase, NuGetVersion? Newest, int Entries)> ReadSamplesAsync(long maxResponseBytes)
+    internal static async Task<(Uri? RegistrationBase, NuGetVersion? Newest, string Answer)> RunSamplesAsync(long maxResponseBytes)
     {
         JObject json;
         using (var reader = new JsonTextReader(new StreamReader(Stream(ServiceIndex, maxResponseBytes))))
@@ -55,9 +57,19 @@ internal static class ReadPaths
 
         var registrationBase = new ServiceIndexResourceV3(json, DateTime.UtcNow).GetServiceEntryUri(ServiceTypes.RegistrationsBaseUrl);
         var index = await RegistrationJson.ReadIndexAsync(Stream(Registration, maxResponseBytes), CancellationToken.None);
-        var entries = index.Items!.SelectMany(page => RegistrationJson.EntriesOf(page.Items!, "Sample.Package")).ToList();
-        return (registrationBase, PackageRegistry.Newest(entries, entries[0].Version), entries.Count);
+        var entries = index.Items!.SelectMany(page => RegistrationJson.EntriesOf(page.Items!, SampleId)).ToList();
+        var installed = entries[0];
+        var newest = PackageRegistry.Newest(entries, installed.Version);
+        var info = new ModuleInfo(newest, installed.Licences, entries[^1].Licences)
+        {
+            InstalledVulnerabilities = KnownVulnerability.Merge(installed.Vulnerabilities),
+            InstalledDeprecation = installed.Deprecation,
+        };
+        var answer = ModulesJson.Write("10.0.0", newest?.ToNormalizedString(), [(new InstalledPackage(SampleId, installed.Version.ToNormalizedString()), info)]);
+        return (registrationBase, newest, System.Text.Encoding.UTF8.GetString(answer));
     }
+
+    private const string SampleId = "Sample.Package";
 
     private static BoundedReadStream Stream(ReadOnlySpan<byte> utf8, long maxResponseBytes) =>
         new(new MemoryStream(utf8.ToArray(), writable: false), maxResponseBytes, Address);
