@@ -135,6 +135,28 @@ public sealed class NuGetConfigTests
         });
     }
 
+    [Test]
+    public async Task Mapping_PreparingTheRegistryForAColdStart_ContactsNoSourceBeforeALookupIsMappedToIt()
+    {
+        WriteNuGetConfig(credentials: true, mapping: true);
+        var options = new AnxMonitoringOptions { UseNuGetConfig = true };
+        options.PackageSources.Add(_emptySource.FullName);
+        var registry = new PackageRegistry(
+            Moq.Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(m => m.CurrentValue == options),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PackageRegistry>.Instance,
+            localPackagesFolder: null,
+            nuGetConfigRoot: _root.FullName);
+
+        registry.Prepare();
+        var info = await registry.LookupAsync("Fixture.Public", "1.0.0", CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.NewestVersion?.ToNormalizedString(), Is.EqualTo("2.0.0"), "the mirror is asked for what maps to it");
+            Assert.That(_private.Requests, Is.Zero, "the private feed, which no looked-up package maps to, is not contacted (nor sent its credentials)");
+        });
+    }
+
     private Task<MonitoringTestHost> StartAsync(string? configuredSource = null) =>
         ModulesHost.StartAsync(
             configuredSource ?? _emptySource.FullName,

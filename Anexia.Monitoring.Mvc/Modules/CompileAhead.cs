@@ -19,6 +19,9 @@ internal static class CompileAhead
 
     private static int _started;
 
+    /// <summary>The run started by <see cref="StartOnce"/>, true when the samples went through; null before (for tests).</summary>
+    internal static Task<bool>? Run { get; private set; }
+
     /// <summary>
     /// Starts <see cref="RunSamplesAsync"/> on the thread pool the first time it is called in the process, without
     /// waiting for it; it never fails the caller.
@@ -28,17 +31,24 @@ internal static class CompileAhead
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _ = Task.Run(async () =>
+            // Without the caller's execution context: nothing of the lookup or request that came first (its activity,
+            // its AsyncLocals) belongs to this work.
+            using (ExecutionContext.SuppressFlow())
             {
-                try
+                Run = Task.Run(async () =>
                 {
-                    await RunSamplesAsync(maxResponseBytes);
-                }
-                catch (Exception)
-                {
-                    // Compiling ahead is an optimisation only: whatever went wrong here, the real answers are read as always.
-                }
-            });
+                    try
+                    {
+                        await RunSamplesAsync(maxResponseBytes);
+                        return true;
+                    }
+                    catch (Exception)
+                    {
+                        // Compiling ahead is an optimisation only: whatever went wrong here, the real answers are read as always.
+                        return false;
+                    }
+                });
+            }
         }
     }
 

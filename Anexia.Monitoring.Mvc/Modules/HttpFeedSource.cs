@@ -129,18 +129,24 @@ internal sealed class HttpFeedSource : PackageSourceBase
     /// </summary>
     public override Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
     {
+        Task<Task<VulnerabilityDatabase?>>? start = null;
+        Task<VulnerabilityDatabase?> current;
         lock (_gate)
         {
-            var current = _vulnerabilities;
-            if (current is null
-                || (current.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (current.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
+            var existing = _vulnerabilities;
+            if (existing is null
+                || (existing.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (existing.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
             {
                 _vulnerabilitiesLoadStarted = _time.GetTimestamp();
-                _vulnerabilities = current = LoadVulnerabilitiesAsync();
+                (existing, start) = Deferred(LoadVulnerabilitiesAsync);
+                _vulnerabilities = existing;
             }
 
-            return current.WaitAsync(cancellationToken);
+            current = existing;
         }
+
+        start?.RunSynchronously(TaskScheduler.Default);
+        return current.WaitAsync(cancellationToken);
     }
 
     private async Task<VulnerabilityDatabase?> LoadVulnerabilitiesAsync()
@@ -193,15 +199,31 @@ internal sealed class HttpFeedSource : PackageSourceBase
     /// <summary>The service index, read once; a failed read is retried by the next lookup.</summary>
     private Task<Endpoints> GetEndpointsAsync(CancellationToken cancellationToken)
     {
+        Task<Task<Endpoints>>? start = null;
+        Task<Endpoints> current;
         lock (_gate)
         {
             if (_endpoints is null || _endpoints.IsFaulted || _endpoints.IsCanceled)
             {
-                _endpoints = LoadEndpointsAsync();
+                (_endpoints, start) = Deferred(LoadEndpointsAsync);
             }
 
-            return _endpoints.WaitAsync(cancellationToken);
+            current = _endpoints;
         }
+
+        start?.RunSynchronously(TaskScheduler.Default);
+        return current.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A load to publish under <see cref="_gate"/> and to start, with <c>RunSynchronously</c> on the caller's thread,
+    /// only after leaving it: its synchronous first part (NuGet.Protocol's HTTP set-up, the request's start, tens of
+    /// milliseconds the first time) then never holds the lock that other lookups take.
+    /// </summary>
+    private static (Task<T> Load, Task<Task<T>> Start) Deferred<T>(Func<Task<T>> load)
+    {
+        var start = new Task<Task<T>>(load);
+        return (start.Unwrap(), start);
     }
 
     private async Task<Endpoints> LoadEndpointsAsync()

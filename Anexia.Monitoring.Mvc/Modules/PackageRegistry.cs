@@ -55,9 +55,9 @@ internal sealed partial class PackageRegistry
     }
 
     /// <summary>
-    /// Builds the sources on the calling thread (the modules warm-up's, on the thread pool) and starts what their
-    /// lookups share first (each feed's service index), once, without waiting for it. A cold start's lookups are then
-    /// queued behind those steps instead of those steps behind the lookups.
+    /// Once: builds the sources (on the calling thread, the modules warm-up's, unless a lookup has started building
+    /// them), then starts what their lookups share first (each feed's service index) without waiting for it. A cold
+    /// start's lookups are then queued behind those steps instead of those steps behind the lookups.
     /// </summary>
     public void Prepare()
     {
@@ -364,7 +364,17 @@ internal sealed partial class PackageRegistry
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
         }
 
-        public void Prepare() => _all.ForEach(source => source.Prepare());
+        /// <summary>
+        /// Every source's first step; none with package source mapping, where which sources a cold start needs
+        /// depends on the packages (a source no installed package maps to is never asked).
+        /// </summary>
+        public void Prepare()
+        {
+            if (_mapping is null)
+            {
+                _all.ForEach(source => source.Prepare());
+            }
+        }
 
         public List<IPackageSource> For(string id)
         {
