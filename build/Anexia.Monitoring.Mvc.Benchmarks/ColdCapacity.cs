@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 
@@ -15,14 +16,19 @@ internal static class ColdCapacity
 {
     private static string Id(int i) => $"Bench.Package{i:D3}";
 
-    /// <summary>Serves N fixture packages after 50 ms each, prints <c>listening: URL</c>, and runs until killed.</summary>
+    /// <summary>Serves N fixture packages after 50 ms each, prints <c>listening: URL</c>, and runs until SIGTERM or SIGINT.</summary>
     public static async Task<int> FeedAsync(int count)
     {
         var packages = Enumerable.Range(0, count).Select(i => new FeedPackage(Id(i), [new("1.0.0", LicenseExpression: "MIT"), new("2.0.0", LicenseExpression: "MIT")])).ToArray();
         await using var feed = await LocalNuGetFeed.StartAsync(packages);
         feed.Latency = TimeSpan.FromMilliseconds(50);
+        // Until SIGTERM or Ctrl+C (build/cold-capacity stops it with kill): the feed's host takes those signals for its
+        // own stopping and cancels the process's exit, so waiting forever here would outlive the script.
+        var stopped = new TaskCompletionSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopped.TrySetResult());
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stopped.TrySetResult());
         Console.WriteLine("listening: " + feed.BaseUrl);
-        await Task.Delay(Timeout.Infinite);
+        await stopped.Task;
         return 0;
     }
 
