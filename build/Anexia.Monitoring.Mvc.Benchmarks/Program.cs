@@ -28,7 +28,7 @@ switch (args.FirstOrDefault())
     case "feed-host":
         return await ColdCapacity.FeedAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
     case "cold-library":
-        return await ColdCapacity.LibraryAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+        return await ColdLibrary.RunAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
     case "cold-client":
         return await ColdCapacity.ClientAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 }
@@ -237,10 +237,4 @@ static async Task<double> ThroughputAsync(HttpClient http, string url, int clien
         }
     }));
     return count / until.Elapsed.TotalSeconds;
-}
-
-/// <summary>The benchmark's stand-in for a deps.json with 300 packages.</summary>
-internal sealed class BenchPackages(IReadOnlyList<InstalledPackage> packages) : IInstalledPackageSource
-{
-    public IReadOnlyList<InstalledPackage>? GetPackages() => packages;
 }
