@@ -202,6 +202,7 @@ Console.WriteLine($"{"CPU per package, library run",-34}{libraryCpu.TotalMillise
 Console.WriteLine($"{"  of which JIT",-34}{libraryJitTime.TotalMilliseconds / PackageCount,13:F2} ms ({libraryJitMethods} methods compiled in {libraryJitTime.TotalMilliseconds:F0} ms)");
 Console.WriteLine($"{"  without JIT",-34}{(libraryCpu - libraryJitTime).TotalMilliseconds / PackageCount,13:F2} ms");
 Console.WriteLine($"{"CPU per package, plain client",-34}{referenceCpu.TotalMilliseconds / PackageCount,13:F2} ms");
+Console.WriteLine("  (against an earlier revision, each side in a process of its own: build/cold-capacity --against REVISION)");
 if (timelineText is not null)
 {
     Console.WriteLine($"  library's feed requests, from the host's start: {timelineText}");
