@@ -130,19 +130,17 @@ internal sealed class HttpFeedSource : PackageSourceBase
     public override Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
     {
         Task<Task<VulnerabilityDatabase?>>? start = null;
-        Task<VulnerabilityDatabase?> current;
+        Task<VulnerabilityDatabase?>? current;
         lock (_gate)
         {
-            var existing = _vulnerabilities;
-            if (existing is null
-                || (existing.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (existing.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
+            current = _vulnerabilities;
+            if (current is null
+                || (current.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (current.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
             {
                 _vulnerabilitiesLoadStarted = _time.GetTimestamp();
-                (existing, start) = Deferred(LoadVulnerabilitiesAsync);
-                _vulnerabilities = existing;
+                (current, start) = Deferred(LoadVulnerabilitiesAsync);
+                _vulnerabilities = current;
             }
-
-            current = existing;
         }
 
         start?.RunSynchronously(TaskScheduler.Default);
