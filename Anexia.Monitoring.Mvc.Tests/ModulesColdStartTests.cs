@@ -33,24 +33,6 @@ public sealed class ModulesColdStartTests
     private int ServiceIndexRequests => _feed.RequestsTo("/v3/index.json");
 
     [Test]
-    public async Task CompileAhead_Samples_GoThroughTheCodeOfRealLookupsAndAnswers()
-    {
-        var (registrationBase, newest, answer) = await CompileAhead.RunSamplesAsync(new AnxMonitoringOptions().MaxFeedResponseBytes);
-        using var rendered = System.Text.Json.JsonDocument.Parse(answer);
-        var sample = ModulesHost.Module(rendered.RootElement, "Sample.Package");
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(registrationBase, Is.EqualTo(new Uri("https://feed.invalid/v3/registration/")), "the service index sample, through ServiceIndexResourceV3");
-            Assert.That(newest, Is.EqualTo(NuGetVersion.Parse("2.0.0")), "both registration entries read, through the newest-version rules");
-            Assert.That(ModulesHost.Licences(sample, "installed_version_licences"), Is.EqualTo(new[] { "MIT" }));
-            Assert.That(ModulesHost.Licences(sample, "newest_version_licences"), Is.EqualTo(new[] { "https://licenses.invalid/MIT" }));
-            Assert.That(sample.GetProperty("newest_version").GetString(), Is.EqualTo("2.0.0"));
-            Assert.That(answer, Does.Contain("https://advisories.invalid/1").And.Contain("Use another"), "the vulnerability and the deprecation rendered too");
-        });
-    }
-
-    [Test]
     public async Task Prepare_ReadsTheServiceIndexBeforeAnyLookup_AndTheLookupsShareThatRead()
     {
         var registry = Registry();
@@ -62,13 +44,10 @@ public sealed class ModulesColdStartTests
         var alpha = await registry.LookupAsync("Fixture.Alpha", "1.0.0", CancellationToken.None);
         var paged = await registry.LookupAsync("Fixture.Paged", "1.0.0", CancellationToken.None);
 
-        var compiledAhead = await CompileAhead.Run!.WaitAsync(ModulesHost.HangGuard);
-
         Assert.Multiple(() =>
         {
             Assert.That(registrationsBeforeLookups, Is.Zero, "preparing reads the service index only");
             Assert.That(ServiceIndexRequests, Is.EqualTo(1), "one service index read, shared by the lookups");
-            Assert.That(compiledAhead, Is.True, "reading a service index started the samples' run, and they went through");
             Assert.That(alpha.NewestVersion, Is.EqualTo(NuGetVersion.Parse("1.1.0")));
             Assert.That(paged.NewestVersion, Is.EqualTo(NuGetVersion.Parse("3.0.0")));
         });

@@ -188,7 +188,7 @@ public sealed class ModulesFaultTests
     {
         var client = new Anexia.Monitoring.Mvc.Modules.HttpFeedSource(
             new NuGet.Configuration.PackageSource("https://ci:FeedSecret9@feed.internal.example/v3/index.json"),
-            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeProvider.System, 1024 * 1024);
+            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeProvider.System, 1024 * 1024, maxConnections: 4);
 
         Assert.That(client.DisplayName, Is.EqualTo("https://***@feed.internal.example/v3/index.json"));
     }

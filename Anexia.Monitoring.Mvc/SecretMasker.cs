@@ -1,20 +1,23 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Anexia.Monitoring.Mvc;
 
 /// <summary>
-/// Masks credentials in the messages of checks before they become <c>up</c> lines or log entries: the user info of
-/// URLs (<c>https://admin:secret@host</c> becomes <c>https://***@host</c>) and the secret-bearing keys of connection
-/// strings (<c>Password</c>, <c>Pwd</c>, <c>AccountKey</c>, <c>SharedAccessKey</c>, <c>SharedAccessSignature</c>,
-/// <c>Client Secret</c>; quoted values included). User names (<c>User ID=</c>, <c>Username=</c>) and the rest of
-/// the message stay as the check wrote them.
+/// Masks credentials by their shape in text that becomes an <c>up</c> line, a log entry or a span: URL user info,
+/// connection-string and query/<c>key=value</c> secrets, <c>Authorization</c> credentials, JSON properties named like
+/// secrets and JWTs. docs/security.md has the table; masking errs towards hiding too much.
 /// </summary>
 internal static partial class SecretMasker
 {
     /// <summary>What a masked secret is replaced with.</summary>
     public const string Mask = "***";
 
-    /// <summary>The message with its credentials masked; the same instance when it has none.</summary>
+    // The names that say "secret" in query strings, key=value text and JSON.
+    private const string SecretNames =
+        "access[_-]?token|refresh[_-]?token|id[_-]?token|token|api[_-]?key|apikey|key|sig|signature|sas|secret|client[_-]?secret|password|passwd|pwd|auth";
+
+    /// <summary>The text with its credentials masked; the same instance when it has none.</summary>
     public static string Apply(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -26,13 +29,56 @@ internal static partial class SecretMasker
         if (message.Contains('='))
         {
             message = ConnectionStringSecret().Replace(message, "${key}" + Mask);
+            message = NamedValue().Replace(message, "${key}" + Mask);
         }
 
-        return message;
+        if (message.Contains('"'))
+        {
+            message = JsonSecret().Replace(message, "${key}\"" + Mask + "\"");
+        }
+
+        if (message.Contains("uthorization", StringComparison.OrdinalIgnoreCase) || message.Contains("earer ", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("asic ", StringComparison.OrdinalIgnoreCase))
+        {
+            message = Credentials().Replace(message, "${scheme}" + Mask);
+        }
+
+        return message.Contains("eyJ", StringComparison.Ordinal) ? Jwt().Replace(message, Mask) : message;
     }
 
-    // scheme://userinfo@ where the user info has no slash, whitespace, '?' or '#' (so a path's '@' is left alone).
-    [GeneratedRegex(@"(?<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@]+@", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// The text as one log line: masked, and every control character (a line break from a feed, say) written as an
+    /// escape (<c>\n</c>, <c>\u001b</c>), so outside text can neither forge log entries nor drive a terminal.
+    /// </summary>
+    public static string ForLog(string message)
+    {
+        message = Apply(message);
+        if (!message.Any(char.IsControl))
+        {
+            return message;
+        }
+
+        var escaped = new StringBuilder(message.Length + 8);
+        foreach (var c in message)
+        {
+            _ = c switch
+            {
+                '\n' => escaped.Append("\\n"),
+                '\r' => escaped.Append("\\r"),
+                '\t' => escaped.Append("\\t"),
+                _ when char.IsControl(c) => escaped.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => escaped.Append(c),
+            };
+        }
+
+        return escaped.ToString();
+    }
+
+    // scheme://user:password@host, the password up to the line's last '@' before a host (so '/', '#', '?', '@' and spaces
+    // in it are masked too, not crossing into a further URL); or scheme://token@host. A port (host:8080/...) is no password.
+    [GeneratedRegex(
+        @"(?<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s/?#@:]*:(?!\d+(?:[/?#\s]|$))(?:(?!\s+\S*://)[^\r\n])*|[^\s/?#@:]+)@(?=[A-Za-z0-9\[])",
+        RegexOptions.CultureInvariant)]
     private static partial Regex UrlUserInfo();
 
     // key=value of a connection string; the value is quoted, or runs to the next ';' or the end of the line.
@@ -40,4 +86,27 @@ internal static partial class SecretMasker
         @"(?<key>\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|client\s?secret)\s*=\s*)(?:""(?:[^""]|"""")*""|'(?:[^']|'')*'|[^;\r\n]*)",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex ConnectionStringSecret();
+
+    // name=value in a query string or free text; the value runs to '&', ';', a quote, a comma or whitespace.
+    [GeneratedRegex(
+        @"(?<key>(?<![A-Za-z0-9_])(?:" + SecretNames + @")=)(?!\*\*\*)[^&;\s""',#)]+",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex NamedValue();
+
+    // "name": "value" in JSON.
+    [GeneratedRegex(
+        @"(?<key>""(?:" + SecretNames + @")""\s*:\s*)""(?:[^""\\]|\\.)*""",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex JsonSecret();
+
+    // Authorization credentials: "Authorization: <scheme> <credentials>", or a Bearer/Basic token on its own that looks
+    // like one (8 characters or more with a digit, a capital or a symbol, so the prose "Basic authentication" stays).
+    [GeneratedRegex(
+        @"(?<scheme>\b(?i:authorization)\s*[:=]\s*(?:[A-Za-z]+\s+)?)(?!\*\*\*)[^\s,;""']+|(?<scheme>\b(?:Bearer|Basic|bearer|basic)\s+)(?=[A-Za-z0-9\-._~+/]*[0-9A-Z\-._~+/=])[A-Za-z0-9\-._~+/]{8,}=*",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex Credentials();
+
+    // A JWT: three base64url parts, the first a JSON object ("eyJ").
+    [GeneratedRegex(@"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*", RegexOptions.CultureInvariant)]
+    private static partial Regex Jwt();
 }

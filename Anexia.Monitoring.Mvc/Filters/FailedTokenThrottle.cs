@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,8 +11,8 @@ namespace Anexia.Monitoring.Mvc.Filters;
 /// <summary>
 /// Throttles token guessing: each client address may fail the token check
 /// <see cref="AnxMonitoringOptions.FailedTokenLimit"/> times per <see cref="AnxMonitoringOptions.FailedTokenWindow"/>
-/// (a fixed-window limiter per address, from <c>System.Threading.RateLimiting</c>); further failures from it get
-/// 429 with <c>Retry-After</c> until its window passes. Requests with a valid token never come here, so they are
+/// (a fixed window per address, started by its first failure); further failures from it get 429 with
+/// <c>Retry-After</c> saying the seconds left in its window. Requests with a valid token never come here, so they are
 /// never throttled. The address is <see cref="ConnectionInfo.RemoteIpAddress"/> (so the host's forwarded-headers
 /// set-up applies); IPv6 addresses count per /64, the block one client usually holds. At most
 /// <see cref="MaxTrackedAddresses"/> addresses are told apart per window; beyond that, new ones share one budget,
@@ -63,11 +62,10 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         if (options.FailedTokenLimit > 0)
         {
             var limiter = CurrentLimiter(options.FailedTokenLimit, options.FailedTokenWindow);
-            using var lease = limiter.Acquire(address);
-            if (!lease.IsAcquired)
+            if (!limiter.TryAcquire(address, out var left))
             {
                 admitted = false;
-                retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) && wait > TimeSpan.Zero ? wait : options.FailedTokenWindow;
+                retryAfter = left;
             }
         }
 
@@ -188,53 +186,73 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         Log.RefusedSummary(_logger, refused, window, throttled, top);
     }
 
-    /// <summary>The per-address limiter of one setting of limit and window.</summary>
-    private sealed class Limiter : IDisposable
+    /// <summary>
+    /// Fixed windows per address on the host's <see cref="TimeProvider"/>: each address's window starts with its first
+    /// failure, so the seconds left in it are known for <c>Retry-After</c>. Ended windows are dropped when the map is
+    /// full (at most once per window), and beyond <see cref="MaxTrackedAddresses"/> new addresses share one window.
+    /// </summary>
+    private sealed class Limiter(int limit, TimeSpan window, TimeProvider time) : IDisposable
     {
-        private readonly PartitionedRateLimiter<string> _limiter;
-        private readonly ConcurrentDictionary<string, long> _addresses = new(StringComparer.Ordinal);
-        private readonly TimeProvider _time;
-        private long _windowStarted;
+        private readonly ConcurrentDictionary<string, Counter> _windows = new(StringComparer.Ordinal);
+        private long _lastPurge = time.GetTimestamp();
 
-        public Limiter(int limit, TimeSpan window, TimeProvider time)
+        public int Limit { get; } = limit;
+
+        public TimeSpan Window { get; } = window;
+
+        public int TrackedAddresses => _windows.Count;
+
+        /// <summary>Counts one failure of <paramref name="address"/>; false when it is over the limit, with the time left in its window.</summary>
+        public bool TryAcquire(string address, out TimeSpan retryAfter)
         {
-            _time = time;
-            _windowStarted = time.GetTimestamp();
-            Limit = limit;
-            Window = window;
-            _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(
-                address,
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limit,
-                    Window = window,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
-        }
-
-        public int Limit { get; }
-
-        public TimeSpan Window { get; }
-
-        public int TrackedAddresses => _addresses.Count;
-
-        public RateLimitLease Acquire(string address)
-        {
-            // The addresses told apart are forgotten every window; the limiter drops idle partitions itself.
-            var now = _time.GetTimestamp();
-            var started = Interlocked.Read(ref _windowStarted);
-            if (_time.GetElapsedTime(started, now) > Window && Interlocked.CompareExchange(ref _windowStarted, now, started) == started)
+            var now = time.GetTimestamp();
+            if (_windows.Count >= MaxTrackedAddresses && !_windows.ContainsKey(address))
             {
-                _addresses.Clear();
+                Purge(now);
             }
 
-            var key = _addresses.Count < MaxTrackedAddresses || _addresses.ContainsKey(address) ? address : OtherAddresses;
-            _addresses.TryAdd(key, now);
-            return _limiter.AttemptAcquire(key);
+            var key = _windows.Count < MaxTrackedAddresses || _windows.ContainsKey(address) ? address : OtherAddresses;
+            var counter = _windows.GetOrAdd(key, static (_, started) => new Counter(started), now);
+            lock (counter)
+            {
+                var elapsed = time.GetElapsedTime(counter.Started, now);
+                if (elapsed >= Window)
+                {
+                    counter.Started = now;
+                    counter.Count = 0;
+                    elapsed = TimeSpan.Zero;
+                }
+
+                counter.Count++;
+                retryAfter = Window - elapsed;
+                return counter.Count <= Limit;
+            }
         }
 
-        public void Dispose() => _limiter.Dispose();
+        public void Dispose() => _windows.Clear();
+
+        private void Purge(long now)
+        {
+            var last = Interlocked.Read(ref _lastPurge);
+            if (time.GetElapsedTime(last, now) < Window || Interlocked.CompareExchange(ref _lastPurge, now, last) != last)
+            {
+                return;
+            }
+
+            foreach (var (key, counter) in _windows)
+            {
+                if (time.GetElapsedTime(Volatile.Read(ref counter.Started), now) >= Window)
+                {
+                    _windows.TryRemove(key, out _);
+                }
+            }
+        }
+
+        private sealed class Counter(long started)
+        {
+            public long Started = started;
+            public int Count;
+        }
     }
 
     private static partial class Log

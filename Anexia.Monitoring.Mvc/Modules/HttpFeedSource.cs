@@ -1,7 +1,4 @@
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
 using NuGet.Configuration;
-using NuGet.Packaging;
 using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
@@ -16,14 +13,19 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// are cached in memory by <see cref="ModuleLookups"/>), so a long-running server writes no files per lookup
 /// and works on a read-only file system. A registration index costs one request, a paged one one more per page.
 /// Every answer is read through <see cref="BoundedReadStream"/> (at most
-/// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams; registrations with
-/// System.Text.Json into the few fields <c>modules</c> reports (<see cref="RegistrationJson"/>).
+/// <see cref="AnxMonitoringOptions.MaxFeedResponseBytes"/>) and parsed as it streams into the few fields
+/// <c>modules</c> reports. Per source, at most <see cref="AnxMonitoringOptions.LookupConcurrency"/> requests are in
+/// flight, and the source's credentials go only to its own scheme, host and port (docs/security.md).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim holds nothing to dispose unless its wait handle is asked for, which it never is here.")]
 internal sealed class HttpFeedSource : PackageSourceBase
 {
     // One try: NuGet's own retry loop (seconds of back-off per failing package) would decide how long a broken
     // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
     private const int MaxTries = 1;
+
+    /// <summary>The most versions of one package read from the pages of its registration (the newest ones).</summary>
+    public const int MaxVersionsPerPackage = RegistrationJson.MaxEntries;
 
     // The vulnerability data of a large feed is a few megabytes, read once per cache lifetime by one background load.
     private static readonly TimeSpan MinimumVulnerabilityLoadTimeout = TimeSpan.FromSeconds(60);
@@ -42,6 +44,8 @@ internal sealed class HttpFeedSource : PackageSourceBase
     private readonly TimeProvider _time;
     private readonly long _maxResponseBytes;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _connections;
+    private readonly Lazy<SourceRepository>? _otherOrigins;
     private Task<Endpoints>? _endpoints;
     private Task<VulnerabilityDatabase?>? _vulnerabilities;
     private long _vulnerabilitiesLoadStarted;
@@ -52,15 +56,25 @@ internal sealed class HttpFeedSource : PackageSourceBase
     /// <param name="failureCacheLifetime">How long a failed read of the vulnerability data is remembered.</param>
     /// <param name="time">The clock of those lifetimes.</param>
     /// <param name="maxResponseBytes">The most bytes one answer of the source may have.</param>
+    /// <param name="maxConnections">The most requests in flight to the source at once.</param>
     public HttpFeedSource(
         PackageSource source,
         TimeSpan serviceIndexTimeout,
         TimeSpan cacheLifetime,
         TimeSpan failureCacheLifetime,
         TimeProvider time,
-        long maxResponseBytes)
+        long maxResponseBytes,
+        int maxConnections)
         : base(source, new SourceRepository(source, HttpProviders), failureCacheLifetime, time)
     {
+        _connections = new SemaphoreSlim(maxConnections);
+        if (source.Credentials is not null)
+        {
+            // Resources a service index names on another origin are asked through a twin of the source without its
+            // credentials (NuGet.Protocol keeps one HTTP client per source, with the credentials it answers challenges with).
+            _otherOrigins = new Lazy<SourceRepository>(() => new SourceRepository(new PackageSource(source.Source, source.Name + " (other origins)"), HttpProviders));
+        }
+
         _maxResponseBytes = maxResponseBytes;
         _serviceIndexTimeout = serviceIndexTimeout;
         _cacheLifetime = cacheLifetime;
@@ -68,25 +82,36 @@ internal sealed class HttpFeedSource : PackageSourceBase
         _time = time;
     }
 
-    /// <summary>The versions the source lists for <paramref name="id"/>, or null when it does not know the package.</summary>
-    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The versions the source lists for <paramref name="id"/>, or null when it does not know the package. Of a paged
+    /// registration, pages are read newest first until <see cref="MaxVersionsPerPackage"/> versions are kept; an older
+    /// page is read beyond that only when it holds <paramref name="installed"/>.
+    /// </summary>
+    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken)
     {
         var endpoints = await GetEndpointsAsync(cancellationToken);
-        var index = await ReadAsync(endpoints.Http, endpoints.Registration.GetUri(id), RegistrationJson.ReadIndexAsync, cancellationToken);
+        var index = await ReadAsync(endpoints, endpoints.Registration.GetUri(id), RegistrationJson.ReadIndexAsync, cancellationToken);
         if (index is null)
         {
             return null;
         }
 
         var entries = new List<PackageVersionEntry>();
-        foreach (var page in index.Items ?? throw new InvalidDataException("The registration index has no items."))
+        var pages = index.Items ?? throw new InvalidDataException("The registration index has no items.");
+        for (var i = pages.Count - 1; i >= 0; i--)
         {
+            var page = pages[i];
             IEnumerable<RegistrationJson.Leaf>? leaves = page.Items;
             if (leaves is null)
             {
+                if (entries.Count >= MaxVersionsPerPackage && (installed is null || !page.MayHold(installed)))
+                {
+                    continue;
+                }
+
                 // A paged registration: the page's entries live at its own address.
                 var pageUrl = page.Address ?? throw new InvalidDataException("A registration page has neither items nor an address.");
-                var fetched = await ReadAsync(endpoints.Http, new Uri(pageUrl), RegistrationJson.ReadPageAsync, cancellationToken)
+                var fetched = await ReadAsync(endpoints, new Uri(pageUrl), RegistrationJson.ReadPageAsync, cancellationToken)
                     ?? throw new InvalidDataException($"The registration page {pageUrl} is missing.");
                 leaves = fetched.Items ?? throw new InvalidDataException($"The registration page {pageUrl} has no items.");
             }
@@ -109,18 +134,7 @@ internal sealed class HttpFeedSource : PackageSourceBase
         var lowerId = id.ToLowerInvariant();
         var lowerVersion = version.ToNormalizedString().ToLowerInvariant();
         var uri = new Uri($"{endpoints.PackageBaseAddress.AbsoluteUri.TrimEnd('/')}/{lowerId}/{lowerVersion}/{lowerId}.nuspec");
-        return await ReadAsync(
-            endpoints.Http,
-            uri,
-            async (stream, ct) =>
-            {
-                // A nuspec is small; it is read whole (within the limit) before the XML reader, which reads synchronously.
-                using var copy = new MemoryStream();
-                await stream.CopyToAsync(copy, ct);
-                copy.Position = 0;
-                return Licences.From(new NuspecReader(copy));
-            },
-            cancellationToken) ?? [];
+        return await ReadAsync(endpoints, uri, Licences.FromNuspecAsync, cancellationToken) ?? [];
     }
 
     /// <summary>
@@ -156,12 +170,26 @@ internal sealed class HttpFeedSource : PackageSourceBase
             return null;
         }
 
-        var index = await ReadAsync(endpoints.Http, endpoints.VulnerabilityInfo, VulnerabilityDatabase.ReadIndexAsync, timeout.Token)
+        var (files, skipped) = await ReadAsync(endpoints, endpoints.VulnerabilityInfo, VulnerabilityDatabase.ReadIndexAsync, timeout.Token)
             ?? throw new InvalidDataException($"The vulnerability index of {DisplayName} is missing.");
-        var files = await Task.WhenAll(index.Select(async entry =>
-            await ReadAsync(endpoints.Http, entry.Url, VulnerabilityDatabase.ReadFileAsync, timeout.Token)
-                ?? throw new InvalidDataException($"The vulnerability data file {entry.Url} is missing.")));
-        return VulnerabilityDatabase.From(files);
+        var database = new VulnerabilityDatabase();
+        database.SkipFiles(skipped);
+        await Parallel.ForEachAsync(
+            files,
+            new ParallelOptions { MaxDegreeOfParallelism = VulnerabilityDatabase.FileConcurrency, CancellationToken = timeout.Token },
+            async (file, ct) =>
+            {
+                // A data file is read whole (within MaxFeedResponseBytes), then only what the bounds allow is kept.
+                var read = await ReadAsync(endpoints, file, async (stream, c) =>
+                {
+                    using var copy = new MemoryStream();
+                    await stream.CopyToAsync(copy, c);
+                    database.Add(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+                    return database;
+                }, ct);
+                _ = read ?? throw new InvalidDataException($"The vulnerability data file {SecretMasker.Apply(file.AbsoluteUri)} is missing.");
+            });
+        return database;
     }
 
     /// <summary>Starts reading the service index (once; a failed read is retried by the next lookup, which reports it).</summary>
@@ -176,23 +204,36 @@ internal sealed class HttpFeedSource : PackageSourceBase
     };
 
     /// <summary>
-    /// Reads one answer of the source through <see cref="BoundedReadStream"/> and <paramref name="parse"/>; null when
-    /// the source answers 404.
+    /// Reads one answer of the source through <see cref="BoundedReadStream"/> and <paramref name="parse"/>, within the
+    /// source's connection limit and, on another origin than the source's, without its credentials; null when the
+    /// source answers 404.
     /// </summary>
-    private Task<T?> ReadAsync<T>(HttpSource http, Uri uri, Func<Stream, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
+    private Task<T?> ReadAsync<T>(Endpoints endpoints, Uri uri, Func<Stream, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
         where T : class =>
-        http.ProcessStreamAsync<T?>(
-            Request(uri),
-            async stream => stream is null ? null : await parse(new BoundedReadStream(stream, _maxResponseBytes, uri), cancellationToken),
-            NuGetLogger.Instance,
-            cancellationToken);
+        ReadAsync(endpoints.OtherOrigins is { } other && !SameOrigin(uri, Source.SourceUri) ? other : endpoints.Http, uri, parse, cancellationToken);
 
-    /// <summary>The service index: small, and NuGet.Protocol's <see cref="ServiceIndexResourceV3"/> takes it as a <see cref="JObject"/>.</summary>
-    private static async Task<JObject> ReadServiceIndexAsync(Stream stream, CancellationToken cancellationToken)
+    private async Task<T?> ReadAsync<T>(HttpSource http, Uri uri, Func<Stream, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
+        where T : class
     {
-        using var reader = new JsonTextReader(new StreamReader(stream));
-        return await JObject.LoadAsync(reader, cancellationToken);
+        await _connections.WaitAsync(cancellationToken);
+        try
+        {
+            return await http.ProcessStreamAsync<T?>(
+                Request(uri),
+                async stream => stream is null ? null : await parse(new BoundedReadStream(stream, _maxResponseBytes, uri), cancellationToken),
+                NuGetLogger.Instance,
+                cancellationToken);
+        }
+        finally
+        {
+            _connections.Release();
+        }
     }
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
+        && a.Port == b.Port;
 
     /// <summary>The service index, read once; a failed read is retried by the next lookup.</summary>
     private Task<Endpoints> GetEndpointsAsync(CancellationToken cancellationToken)
@@ -230,17 +271,22 @@ internal sealed class HttpFeedSource : PackageSourceBase
         using var timeout = new CancellationTokenSource(_serviceIndexTimeout, _time);
         var http = (await Repository.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource
             ?? throw new InvalidOperationException($"The package source {DisplayName} cannot be reached over HTTP.");
-        var read = ReadAsync(http, Source.SourceUri, ReadServiceIndexAsync, timeout.Token);
-        // While it is on its way, the code that will read it, the registrations and the first answer gets compiled.
-        CompileAhead.StartOnce(_maxResponseBytes);
-        var json = await read
+        var json = await ReadAsync(http, Source.SourceUri, ServiceIndexJson.ReadAsync, timeout.Token)
             ?? throw new InvalidDataException($"The package source {DisplayName} has no service index.");
         var index = new ServiceIndexResourceV3(json, _time.GetUtcNow().UtcDateTime);
         var registrationBase = index.GetServiceEntryUri(ServiceTypes.RegistrationsBaseUrl)
             ?? throw new InvalidDataException($"The package source {DisplayName} offers no registration resource.");
-        return new Endpoints(http, new RegistrationResourceV3(http, registrationBase),
+        var otherOrigins = _otherOrigins is null
+            ? null
+            : (await _otherOrigins.Value.GetResourceAsync<HttpSourceResource>(timeout.Token))?.HttpSource;
+        return new Endpoints(http, otherOrigins, new RegistrationResourceV3(http, registrationBase),
             index.GetServiceEntryUri(ServiceTypes.PackageBaseAddress), index.GetServiceEntryUri(VulnerabilityInfoType));
     }
 
-    private sealed record Endpoints(HttpSource Http, RegistrationResourceV3 Registration, Uri? PackageBaseAddress, Uri? VulnerabilityInfo);
+    /// <param name="Http">The source's HTTP client, with its credentials.</param>
+    /// <param name="OtherOrigins">The client for other origins, without them; null when the source has none.</param>
+    /// <param name="Registration">The registration resource.</param>
+    /// <param name="PackageBaseAddress">Where nuspecs are, if the feed says.</param>
+    /// <param name="VulnerabilityInfo">The vulnerability index, if the feed has one.</param>
+    private sealed record Endpoints(HttpSource Http, HttpSource? OtherOrigins, RegistrationResourceV3 Registration, Uri? PackageBaseAddress, Uri? VulnerabilityInfo);
 }

@@ -19,8 +19,11 @@ internal interface IPackageSource
     /// <summary>Whether every lookup against this source has been failing, for the outage warning.</summary>
     PackageSourceHealth Health { get; }
 
-    /// <summary>The versions the source lists for <paramref name="id"/>, or null when it does not know the package.</summary>
-    Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken);
+    /// <summary>
+    /// The versions the source lists for <paramref name="id"/>, or null when it does not know the package. A source that
+    /// bounds how many it reads keeps the newest ones and <paramref name="installed"/>.
+    /// </summary>
+    Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken);
 
     /// <summary>The licences a version's nuspec declares, for versions whose entry declares none; empty when unknown.</summary>
     Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
@@ -37,5 +40,5 @@ internal interface IPackageSource
     /// <summary>The source for <paramref name="source"/>: a local folder or a v3 feed, with the lookup settings.</summary>
     static IPackageSource Create(PackageSource source, AnxMonitoringOptions options, TimeProvider time) => source.IsLocal
         ? new LocalFolderSource(source, options.ModulesFailureCacheLifetime, time)
-        : new HttpFeedSource(source, options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time, options.MaxFeedResponseBytes);
+        : new HttpFeedSource(source, options.LookupTimeout, options.ModulesCacheLifetime, options.ModulesFailureCacheLifetime, time, options.MaxFeedResponseBytes, options.LookupConcurrency);
 }

@@ -19,7 +19,7 @@ internal sealed class LocalFolderSource : PackageSourceBase
     {
     }
 
-    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken)
     {
         var resource = await Repository.GetResourceAsync<PackageMetadataResource>(cancellationToken)
             ?? throw new InvalidOperationException($"The folder {DisplayName} cannot be read as a package source.");

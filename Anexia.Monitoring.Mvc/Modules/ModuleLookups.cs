@@ -52,12 +52,16 @@ internal sealed partial class ModuleLookups : IDisposable
     public int Version => Volatile.Read(ref _version);
 
     /// <summary>
-    /// Gets the registry's sources ready for a cold start's lookups (<see cref="PackageRegistry.Prepare"/>), unless the
-    /// lookups are shared: another instance's lookups may then make the registry's unneeded.
+    /// Gets ready for a cold start's lookups: connects to the shared cache where there is one (another instance's
+    /// lookups may make the registry's unneeded), else prepares the registry's sources (<see cref="PackageRegistry.Prepare"/>).
     /// </summary>
-    public void PrepareRegistry()
+    public void Prepare()
     {
-        if (!_shared.IsEnabled)
+        if (_shared.IsEnabled)
+        {
+            _shared.StartConnecting();
+        }
+        else
         {
             _registry.Prepare();
         }
@@ -209,7 +213,8 @@ internal sealed partial class ModuleLookups : IDisposable
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
-            Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, ex.Message);
+            var reason = SecretMasker.ForLog(ex.Message);
+            Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, reason);
             Store(module, module.Value ?? ModuleInfo.Unknown, _time.GetUtcNow() + _options.ModulesFailureCacheLifetime);
         }
         catch (OperationCanceledException)

@@ -20,8 +20,7 @@ internal sealed class ModulesWarmUp : AfterStartService
     {
         try
         {
-            // The registry's first steps (each feed's service index) go out before the lookups queue up behind them.
-            _lookups.PrepareRegistry();
+            _lookups.Prepare();
             await _catalog.GetReportAsync(stopping);
         }
         catch (OperationCanceledException)

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NuGet.Common;
 using NuGet.Configuration;
-using NuGet.Packaging;
 using NuGet.Versioning;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -72,7 +71,8 @@ internal sealed partial class PackageRegistry
     public async Task<ModuleInfo> LookupAsync(string id, string installedVersion, CancellationToken cancellationToken)
     {
         var clients = (await Sources().WaitAsync(cancellationToken)).For(id);
-        var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, cancellationToken)));
+        var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
+        var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, installed, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
 
         var failures = answers.Where(a => a.Error is not null).Select(a => a.Error!).ToList();
@@ -85,7 +85,6 @@ internal sealed partial class PackageRegistry
             .Where(a => a.Entries is not null)
             .SelectMany(a => a.Entries!.Select(entry => (a.Client, Entry: entry)))
             .ToList();
-        var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
 
         var newest = Newest(entries.Select(e => e.Entry), installed);
         var installedEntries = installed is null ? [] : entries.Where(e => e.Entry.Version == installed).ToList();
@@ -101,11 +100,11 @@ internal sealed partial class PackageRegistry
         var newestLicences = newest is null
             ? []
             : await LicencesAsync(id, newest, entries, allowLocalFolder: false, cancellationToken);
-        return new ModuleInfo(newest, installedLicences, newestLicences)
-        {
-            InstalledVulnerabilities = vulnerabilities,
-            InstalledDeprecation = deprecation,
-        };
+        var info = ReportedValues.Check(
+            new ModuleInfo(newest, installedLicences, newestLicences) { InstalledVulnerabilities = vulnerabilities, InstalledDeprecation = deprecation },
+            out var dropped);
+        _telemetry?.CountRejected("feed", "value", dropped);
+        return info;
     }
 
     /// <summary>
@@ -162,7 +161,7 @@ internal sealed partial class PackageRegistry
             return declared;
         }
 
-        if (allowLocalFolder && LocalNuspecLicences(id, version) is { Count: > 0 } local)
+        if (allowLocalFolder && await LocalNuspecLicencesAsync(id, version, cancellationToken) is { Count: > 0 } local)
         {
             return local;
         }
@@ -179,7 +178,7 @@ internal sealed partial class PackageRegistry
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                var reason = SecretMasker.Apply(ex.Message);
+                var reason = SecretMasker.ForLog(ex.Message);
                 Log.NuspecFailed(_logger, id, version, client.DisplayName, reason);
             }
         }
@@ -187,7 +186,7 @@ internal sealed partial class PackageRegistry
         return [];
     }
 
-    private IReadOnlyList<string>? LocalNuspecLicences(string id, NuGetVersion version)
+    private async Task<IReadOnlyList<string>?> LocalNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken)
     {
         if (_localPackagesFolder is null)
         {
@@ -198,22 +197,29 @@ internal sealed partial class PackageRegistry
         var path = Path.Combine(_localPackagesFolder, lowerId, version.ToNormalizedString().ToLowerInvariant(), lowerId + ".nuspec");
         try
         {
-            return File.Exists(path) ? Licences.From(new NuspecReader(path)) : null;
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            await using var nuspec = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
+            return await Licences.FromNuspecAsync(nuspec, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException or NuGet.Packaging.Core.PackagingException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException)
         {
-            Log.LocalNuspecUnreadable(_logger, path, ex.Message);
+            var reason = SecretMasker.ForLog(ex.Message);
+            Log.LocalNuspecUnreadable(_logger, path, reason);
             return null;
         }
     }
 
-    private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, CancellationToken cancellationToken)
+    private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, NuGetVersion? installed, CancellationToken cancellationToken)
     {
         var vulnerabilities = VulnerabilitiesAsync(client, cancellationToken);
         var started = _time.GetTimestamp();
         try
         {
-            var entries = await client.GetVersionsAsync(id, cancellationToken);
+            var entries = await client.GetVersionsAsync(id, installed, cancellationToken);
             Measure(client, entries is null ? "not_found" : "found", started);
             if (client.Health.Succeeded())
             {
@@ -225,9 +231,9 @@ internal sealed partial class PackageRegistry
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Measure(client, "failed", started);
-            var reason = SecretMasker.Apply(ex.Message);
+            var reason = SecretMasker.ForLog(ex.Message);
             Log.SourceFailed(_logger, id, client.DisplayName, reason);
-            if (ex is FeedResponseTooLargeException tooLarge)
+            if (ex is FeedResponseTooLargeException tooLarge && client.Health.OversizeToReport())
             {
                 Log.AnswerTooLarge(_logger, client.DisplayName, id, tooLarge.Limit);
             }
@@ -262,11 +268,19 @@ internal sealed partial class PackageRegistry
     {
         try
         {
-            return await client.GetVulnerabilitiesAsync(cancellationToken);
+            var database = await client.GetVulnerabilitiesAsync(cancellationToken);
+            if (database?.TakeNotice() == true)
+            {
+                _telemetry?.CountRejected("feed", "value", database.RejectedUrls);
+                Log.VulnerabilityDataBounded(_logger, client.DisplayName, database.SkippedFiles, VulnerabilityDatabase.MaxFiles,
+                    database.SkippedAdvisories, VulnerabilityDatabase.MaxAdvisories, database.RejectedUrls);
+            }
+
+            return database;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var reason = SecretMasker.Apply(ex.Message);
+            var reason = SecretMasker.ForLog(ex.Message);
             Log.VulnerabilityDataFailed(_logger, client.DisplayName, reason);
             return null;
         }
@@ -310,8 +324,12 @@ internal sealed partial class PackageRegistry
         public static partial void SourceUnreachable(ILogger logger, string packageSource, TimeSpan failingFor, string reason);
 
         [LoggerMessage(EventId = 308, EventName = "PackageSourceAnswerTooLarge", Level = LogLevel.Warning,
-            Message = "The package source {PackageSource} answered the lookup of {PackageId} with more than {Limit} bytes (MaxFeedResponseBytes); the lookup fails and is retried after ModulesFailureCacheLifetime.")]
+            Message = "The package source {PackageSource} answered the lookup of {PackageId} with more than {Limit} bytes (MaxFeedResponseBytes); such lookups fail and are retried after ModulesFailureCacheLifetime (told once per ModulesFailureCacheLifetime for this source).")]
         public static partial void AnswerTooLarge(ILogger logger, string packageSource, string packageId, long limit);
+
+        [LoggerMessage(EventId = 309, EventName = "VulnerabilityDataBounded", Level = LogLevel.Warning,
+            Message = "The vulnerability data of {PackageSource} goes beyond what is kept: {SkippedFiles} files over the {MaxFiles} read, {SkippedAdvisories} advisories over the {MaxAdvisories} kept, {RejectedUrls} advisories without an http(s) address dropped.")]
+        public static partial void VulnerabilityDataBounded(ILogger logger, string packageSource, int skippedFiles, int maxFiles, int skippedAdvisories, int maxAdvisories, int rejectedUrls);
 
         [LoggerMessage(EventId = 307, EventName = "PackageSourceRecovered", Level = LogLevel.Information,
             Message = "The package source {PackageSource} answers again.")]
@@ -353,7 +371,7 @@ internal sealed partial class PackageRegistry
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NuGetConfigurationException)
                 {
-                    NuGetConfigUnreadable(logger, ex.Message);
+                    NuGetConfigUnreadable(logger, SecretMasker.ForLog(ex.Message));
                 }
             }
 

@@ -28,7 +28,7 @@ internal abstract class PackageSourceBase : IPackageSource
     /// <summary>NuGet.Protocol's repository of the source, with its resources.</summary>
     protected SourceRepository Repository { get; }
 
-    public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, CancellationToken cancellationToken);
+    public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken);
 
     public abstract Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
 

@@ -12,6 +12,7 @@ internal sealed class PackageSourceHealth
     private readonly Lock _gate = new();
     private long? _failingSince;
     private long? _lastReported;
+    private long? _oversizeReported;
 
     public PackageSourceHealth(TimeProvider time, TimeSpan failureLifetime)
     {
@@ -37,6 +38,22 @@ internal sealed class PackageSourceHealth
             }
 
             _lastReported = now;
+            return true;
+        }
+    }
+
+    /// <summary>True when an answer over the size limit is to be reported: not reported within the last failure lifetime.</summary>
+    public bool OversizeToReport()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (_oversizeReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime)
+            {
+                return false;
+            }
+
+            _oversizeReported = now;
             return true;
         }
     }

@@ -53,7 +53,7 @@ internal static class RegistrationJson
     internal sealed class Index
     {
         [JsonPropertyName("items")]
-        public BoundedList<Page>? Items { get; set; }
+        public PageList? Items { get; set; }
     }
 
     /// <summary>A registration page: its entries inline, or only its address.</summary>
@@ -62,8 +62,18 @@ internal static class RegistrationJson
         [JsonPropertyName("@id")]
         public string? Address { get; set; }
 
+        [JsonPropertyName("lower")]
+        public string? Lower { get; set; }
+
+        [JsonPropertyName("upper")]
+        public string? Upper { get; set; }
+
         [JsonPropertyName("items")]
-        public BoundedList<Leaf>? Items { get; set; }
+        public LeafList? Items { get; set; }
+
+        /// <summary>Whether the page's range (lower to upper, both included) may hold <paramref name="version"/>; true when it does not say.</summary>
+        public bool MayHold(NuGet.Versioning.NuGetVersion version) =>
+            !(NuGetVersion.TryParse(Lower, out var lower) && version < lower) && !(NuGetVersion.TryParse(Upper, out var upper) && version > upper);
     }
 
     /// <summary>One version's registration leaf.</summary>
@@ -163,39 +173,11 @@ internal static class RegistrationJson
         public string? Id { get; set; }
     }
 
-    /// <summary>A list that refuses more than <see cref="MaxEntries"/> items: the read then fails as malformed.</summary>
-    internal sealed class BoundedList<T> : ICollection<T>, IReadOnlyList<T>
-    {
-        private readonly List<T> _items = [];
+    /// <summary>The pages of an index, at most <see cref="MaxEntries"/>.</summary>
+    internal sealed class PageList() : BoundedList<Page>(MaxEntries, "The registration answer lists more than {0} pages.");
 
-        public int Count => _items.Count;
-
-        public bool IsReadOnly => false;
-
-        public T this[int index] => _items[index];
-
-        public void Add(T item)
-        {
-            if (_items.Count >= MaxEntries)
-            {
-                throw new InvalidDataException($"The registration answer lists more than {MaxEntries} entries.");
-            }
-
-            _items.Add(item);
-        }
-
-        public void Clear() => _items.Clear();
-
-        public bool Contains(T item) => _items.Contains(item);
-
-        public void CopyTo(T[] array, int arrayIndex) => _items.CopyTo(array, arrayIndex);
-
-        public bool Remove(T item) => _items.Remove(item);
-
-        public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+    /// <summary>The leaves of a page, at most <see cref="MaxEntries"/>.</summary>
+    internal sealed class LeafList() : BoundedList<Leaf>(MaxEntries, "The registration answer lists more than {0} entries.");
 
     /// <summary>
     /// A catalog entry is an object in registration indexes and pages; elsewhere it can be the address of the catalog

@@ -14,33 +14,72 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="IDistributedCache"/>, such as Redis through <c>AddStackExchangeRedisCache</c>) beside each replica's own
 /// cache: a replica reads the shared entry before it asks the registry, and writes what it looked up. On when the host
 /// registered a distributed cache that is really shared (the in-memory one some frameworks register by default is not)
-/// and <see cref="AnxMonitoringOptions.UseDistributedCache"/> is not off. Keys carry this library's data-format version,
-/// a fingerprint of the package sources and the package id and installed version. Every call is bounded in time; a
-/// cache that fails (down, slow, garbage in an entry) is left alone for a while, each replica looks its packages up
-/// itself meanwhile, and the log says so once (and once more when it works again).
+/// and <see cref="AnxMonitoringOptions.UseDistributedCache"/> is not off. What comes back is input like a feed's answer:
+/// bounded in size, checked against its key and the rules of <see cref="ReportedValues"/>, its expiry capped, and
+/// ignored when it fails a check. docs/running-several-instances.md tells how connecting, timeouts and pauses work.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim holds nothing to dispose unless its wait handle is asked for, which it never is here.")]
 internal sealed partial class SharedLookupCache
 {
     /// <summary>Raised when the stored format changes, so that replicas of different versions do not read each other's entries.</summary>
-    public const string FormatVersion = "v1";
+    public const string FormatVersion = "v2";
 
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(30);
+    /// <summary>The largest entry read; the library's own are well under 4 KiB.</summary>
+    public const int MaxEntryBytes = 64 * 1024;
+
+    /// <summary>How long a lookup waits for the cache's connection, counted from the first call after start.</summary>
+    public static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the connection (the first call) may take before it counts as failed.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long any later call may take.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the cache is left alone after it failed <see cref="FailuresBeforePause"/> calls in a row, or its connection failed.</summary>
+    public static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(30);
+
+    /// <summary>Failed calls in a row that pause the cache.</summary>
+    public const int FailuresBeforePause = 3;
+
+    // At most this many reads at once: what one read may cost in memory is the entry's size, whatever is stored.
+    private const int ConcurrentReads = 4;
+
+    // How far ahead of this replica's clock another replica's may be.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     private readonly IDistributedCache? _cache;
     private readonly TimeProvider _time;
     private readonly ILogger<SharedLookupCache> _logger;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+    private readonly TimeSpan _lifetime;
+    private readonly TimeSpan _noticeWindow;
     private readonly string _prefix;
+    private readonly SemaphoreSlim _reads = new(ConcurrentReads);
+    private readonly Lock _gate = new();
+    private Task<bool>? _connecting;
+    private long _firstConnect;
+    private volatile bool _connected;
     private long _pausedUntil = long.MinValue;
+    private int _failuresInARow;
     private int _failing;
+    private long _lastRejectionNotice = long.MinValue;
 
-    public SharedLookupCache(IServiceProvider services, IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time, ILogger<SharedLookupCache> logger)
+    public SharedLookupCache(
+        IServiceProvider services,
+        IOptionsMonitor<AnxMonitoringOptions> options,
+        TimeProvider time,
+        ILogger<SharedLookupCache> logger,
+        Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
         var settings = options.CurrentValue;
         var cache = services.GetService(typeof(IDistributedCache)) as IDistributedCache;
         _cache = settings.UseDistributedCache && cache is not null and not MemoryDistributedCache ? cache : null;
         _time = time;
         _logger = logger;
+        _telemetry = telemetry;
+        _lifetime = settings.ModulesCacheLifetime;
+        _noticeWindow = settings.ModulesFailureCacheLifetime;
         IEnumerable<string> configured = settings.PackageSources.Count > 0 ? settings.PackageSources : [NuGet.Configuration.NuGetConstants.V3FeedUrl];
         var sources = string.Join("\n", configured.Select(s => s.Trim().TrimEnd('/').ToUpperInvariant()).Order(StringComparer.Ordinal))
             + (settings.UseNuGetConfig ? "\nNUGET.CONFIG" : string.Empty);
@@ -50,10 +89,19 @@ internal sealed partial class SharedLookupCache
     /// <summary>Whether a shared cache is in use.</summary>
     public bool IsEnabled => _cache is not null;
 
-    /// <summary>The shared entry of a package, when there is a readable one that has not expired by this replica's clock.</summary>
+    /// <summary>Starts connecting to the cache (its first call), at start-up, without waiting for it.</summary>
+    public void StartConnecting()
+    {
+        if (_cache is not null)
+        {
+            _ = Connection();
+        }
+    }
+
+    /// <summary>The shared entry of a package, when there is a valid one that has not expired by this replica's clock.</summary>
     public async Task<(ModuleInfo Info, DateTimeOffset ExpiresAt)?> GetAsync(InstalledPackage package, CancellationToken cancellationToken)
     {
-        if (_cache is null || IsPaused())
+        if (_cache is null || !await ReadyAsync(cancellationToken) || !await _reads.WaitAsync(CallTimeout, cancellationToken))
         {
             return null;
         }
@@ -70,29 +118,45 @@ internal sealed partial class SharedLookupCache
             Failed(ex);
             return null;
         }
+        finally
+        {
+            _reads.Release();
+        }
 
         Worked();
-        if (bytes is null || Read(bytes) is not { } entry || entry.ExpiresAt <= _time.GetUtcNow())
+        if (bytes is null)
         {
             return null;
         }
 
-        return (entry.ToModuleInfo(), entry.ExpiresAt);
+        if (Read(bytes, package) is { } entry)
+        {
+            return entry;
+        }
+
+        _telemetry?.CountRejected("shared_cache", "entry", 1);
+        if (NoticeDue())
+        {
+            Log.EntryRejected(_logger, package.Name, package.Version, bytes.Length);
+        }
+
+        return null;
     }
 
     /// <summary>Shares what this replica looked up, until <paramref name="expiresAt"/>; never waits longer than the call bound.</summary>
     public async Task SetAsync(InstalledPackage package, ModuleInfo info, DateTimeOffset expiresAt)
     {
-        if (_cache is null || IsPaused())
+        if (_cache is null || !await ReadyAsync(CancellationToken.None))
         {
             return;
         }
 
         try
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(Entry.From(info, expiresAt), SharedLookupJsonContext.Default.Entry);
+            var now = _time.GetUtcNow();
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(Entry.From(package, info, now, expiresAt), SharedLookupJsonContext.Default.Entry);
             using var timeout = new CancellationTokenSource(CallTimeout, _time);
-            await _cache.SetAsync(Key(package), bytes, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = expiresAt - _time.GetUtcNow() }, timeout.Token)
+            await _cache.SetAsync(Key(package), bytes, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = expiresAt - now }, timeout.Token)
                 .WaitAsync(CallTimeout, _time, CancellationToken.None);
             Worked();
         }
@@ -104,39 +168,148 @@ internal sealed partial class SharedLookupCache
 
     private string Key(InstalledPackage package) => $"{_prefix}{package.Name.ToLowerInvariant()}/{package.Version.ToLowerInvariant()}";
 
+    /// <summary>
+    /// Whether a call may be made now: connected and not paused; before the first connection, a caller waits for it
+    /// until <see cref="ConnectWait"/> after the first call, and goes past the cache after that.
+    /// </summary>
+    private async Task<bool> ReadyAsync(CancellationToken cancellationToken)
+    {
+        if (IsPaused())
+        {
+            return false;
+        }
+
+        if (_connected)
+        {
+            return true;
+        }
+
+        var connection = Connection();
+        var left = ConnectWait - _time.GetElapsedTime(Interlocked.Read(ref _firstConnect));
+        if (connection.IsCompleted || left <= TimeSpan.Zero)
+        {
+            return connection.IsCompletedSuccessfully && connection.Result;
+        }
+
+        try
+        {
+            return await connection.WaitAsync(left, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The connection attempt in flight, or a new one when the last one failed and the pause is over.</summary>
+    private Task<bool> Connection()
+    {
+        lock (_gate)
+        {
+            if (_connecting is null || (_connecting.IsCompleted && !_connected && !IsPaused()))
+            {
+                if (_connecting is null)
+                {
+                    _firstConnect = _time.GetTimestamp();
+                }
+
+                _connecting = ConnectAsync();
+            }
+
+            return _connecting;
+        }
+    }
+
+    private async Task<bool> ConnectAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            // The first call connects (and, on a cold process, compiles the client): it gets the connection's time, not a call's.
+            using var timeout = new CancellationTokenSource(ConnectTimeout, _time);
+            await _cache!.GetAsync(_prefix + "connect", timeout.Token).WaitAsync(ConnectTimeout, _time, CancellationToken.None);
+            _connected = true;
+            Worked();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Pause(ex, ConnectTimeout);
+            return false;
+        }
+    }
+
     private bool IsPaused() => _time.GetTimestamp() < Interlocked.Read(ref _pausedUntil);
 
     private void Failed(Exception exception)
     {
+        if (Interlocked.Increment(ref _failuresInARow) >= FailuresBeforePause)
+        {
+            Pause(exception, CallTimeout);
+        }
+    }
+
+    private void Pause(Exception exception, TimeSpan bound)
+    {
+        Interlocked.Exchange(ref _failuresInARow, 0);
         Interlocked.Exchange(ref _pausedUntil, _time.GetTimestamp() + (long)(PauseAfterFailure.TotalSeconds * _time.TimestampFrequency));
         if (Interlocked.Exchange(ref _failing, 1) == 0)
         {
             var reason = exception is OperationCanceledException or TimeoutException
-                ? $"no answer within {CallTimeout.TotalSeconds:0} s"
-                : SecretMasker.Apply(exception.Message);
+                ? $"no answer within {bound.TotalSeconds:0} s"
+                : SecretMasker.ForLog(exception.Message);
             Log.Unavailable(_logger, PauseAfterFailure, reason);
         }
     }
 
     private void Worked()
     {
+        Interlocked.Exchange(ref _failuresInARow, 0);
         if (Interlocked.Exchange(ref _failing, 0) == 1)
         {
             Log.Available(_logger);
         }
     }
 
-    private Entry? Read(byte[] bytes)
+    private bool NoticeDue()
     {
-        try
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastRejectionNotice);
+        return (last == long.MinValue || _time.GetElapsedTime(last, now) >= _noticeWindow)
+            && Interlocked.CompareExchange(ref _lastRejectionNotice, now, last) == last;
+    }
+
+    /// <summary>The entry as this replica may use it, or null when it fails a check.</summary>
+    private (ModuleInfo Info, DateTimeOffset ExpiresAt)? Read(byte[] bytes, InstalledPackage package)
+    {
+        if (bytes.Length > MaxEntryBytes)
         {
-            return JsonSerializer.Deserialize(bytes, SharedLookupJsonContext.Default.Entry);
-        }
-        catch (JsonException ex)
-        {
-            Failed(ex);
             return null;
         }
+
+        Entry? entry;
+        try
+        {
+            entry = JsonSerializer.Deserialize(bytes, SharedLookupJsonContext.Default.Entry);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        if (entry is null
+            || !string.Equals(entry.Id, package.Name, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(entry.Version, package.Version, StringComparison.OrdinalIgnoreCase)
+            || entry.WrittenAt > now + ClockSkew
+            || entry.ToModuleInfo() is not { } info)
+        {
+            return null;
+        }
+
+        var expiresAt = entry.ExpiresAt < entry.WrittenAt + _lifetime ? entry.ExpiresAt : entry.WrittenAt + _lifetime;
+        var checkedInfo = ReportedValues.Check(info, out var dropped);
+        return expiresAt <= now || dropped > 0 || !ReferenceEquals(checkedInfo, info) ? null : (info, expiresAt);
     }
 
     private static partial class Log
@@ -148,43 +321,66 @@ internal sealed partial class SharedLookupCache
         [LoggerMessage(EventId = 322, EventName = "SharedCacheAvailable", Level = LogLevel.Information,
             Message = "The distributed cache works again; package lookups are shared again.")]
         public static partial void Available(ILogger logger);
+
+        [LoggerMessage(EventId = 323, EventName = "SharedCacheEntryRejected", Level = LogLevel.Warning,
+            Message = "The distributed cache's entry for {PackageId} {Version} ({Bytes} bytes) fails a check (size, shape, key, expiry or values) and is ignored; such entries are counted in anxmonitoring.input.rejected and told once per ModulesFailureCacheLifetime.")]
+        public static partial void EntryRejected(ILogger logger, string packageId, string version, int bytes);
     }
 
-    /// <summary>One shared lookup result, as stored.</summary>
+    /// <summary>One shared lookup result, as stored: bound to its package and the time it was written.</summary>
     internal sealed class Entry
     {
-        public string? Newest { get; set; }
+        public string? Id { get; set; }
 
-        public List<string> InstalledLicences { get; set; } = [];
+        public string? Version { get; set; }
 
-        public List<string> NewestLicences { get; set; } = [];
-
-        public List<Advisory> Vulnerabilities { get; set; } = [];
-
-        public Deprecated? Deprecation { get; set; }
+        public DateTimeOffset WrittenAt { get; set; }
 
         public DateTimeOffset ExpiresAt { get; set; }
 
-        public static Entry From(ModuleInfo info, DateTimeOffset expiresAt) => new()
+        public string? Newest { get; set; }
+
+        public List<string?>? InstalledLicences { get; set; }
+
+        public List<string?>? NewestLicences { get; set; }
+
+        public List<Advisory?>? Vulnerabilities { get; set; }
+
+        public Deprecated? Deprecation { get; set; }
+
+        public static Entry From(InstalledPackage package, ModuleInfo info, DateTimeOffset writtenAt, DateTimeOffset expiresAt) => new()
         {
+            Id = package.Name,
+            Version = package.Version,
+            WrittenAt = writtenAt,
+            ExpiresAt = expiresAt,
             Newest = info.NewestVersion?.ToNormalizedString(),
             InstalledLicences = [.. info.InstalledLicences],
             NewestLicences = [.. info.NewestLicences],
             Vulnerabilities = [.. info.InstalledVulnerabilities.Select(v => new Advisory { Severity = (int)v.Severity, Url = v.AdvisoryUrl })],
             Deprecation = info.InstalledDeprecation is { } d ? new Deprecated { Reasons = [.. d.Reasons], Message = d.Message, Alternative = d.Alternative } : null,
-            ExpiresAt = expiresAt,
         };
 
-        public ModuleInfo ToModuleInfo() => new(
-            Newest is not null && NuGetVersion.TryParse(Newest, out var newest) ? newest : null,
-            InstalledLicences,
-            NewestLicences)
+        /// <summary>The entry as a lookup result; null when a part is missing or unreadable.</summary>
+        public ModuleInfo? ToModuleInfo()
         {
-            InstalledVulnerabilities = [.. Vulnerabilities
-                .Where(v => !string.IsNullOrEmpty(v.Url) && KnownVulnerability.ToSeverity(v.Severity) is not null)
-                .Select(v => new KnownVulnerability(KnownVulnerability.ToSeverity(v.Severity)!.Value, v.Url!))],
-            InstalledDeprecation = Deprecation is { } d ? new PackageDeprecation(d.Reasons, d.Message, d.Alternative) : null,
-        };
+            NuGetVersion? newest = null;
+            if ((Newest is not null && !NuGetVersion.TryParse(Newest, out newest))
+                || InstalledLicences is null || InstalledLicences.Contains(null)
+                || NewestLicences is null || NewestLicences.Contains(null)
+                || Vulnerabilities is null
+                || Vulnerabilities.Any(v => v?.Url is null || KnownVulnerability.ToSeverity(v.Severity) is null)
+                || (Deprecation is { } d && (d.Reasons is null || d.Reasons.Contains(null))))
+            {
+                return null;
+            }
+
+            return new ModuleInfo(newest, [.. InstalledLicences.OfType<string>()], [.. NewestLicences.OfType<string>()])
+            {
+                InstalledVulnerabilities = [.. Vulnerabilities.Select(v => new KnownVulnerability(KnownVulnerability.ToSeverity(v!.Severity)!.Value, v.Url!))],
+                InstalledDeprecation = Deprecation is { } kept ? new PackageDeprecation([.. kept.Reasons!.OfType<string>()], kept.Message, kept.Alternative) : null,
+            };
+        }
     }
 
     /// <summary>A known vulnerability, as stored.</summary>
@@ -198,7 +394,7 @@ internal sealed partial class SharedLookupCache
     /// <summary>A deprecation, as stored.</summary>
     internal sealed class Deprecated
     {
-        public List<string> Reasons { get; set; } = [];
+        public List<string?>? Reasons { get; set; }
 
         public string? Message { get; set; }
 

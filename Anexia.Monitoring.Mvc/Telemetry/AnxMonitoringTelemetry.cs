@@ -36,6 +36,8 @@ internal sealed class AnxMonitoringTelemetry
         LookupDuration = Seconds(meter, "anxmonitoring.registry.lookup.duration", "How long a package lookup on one package source took.");
         CacheHits = meter.CreateCounter<long>("anxmonitoring.modules.cache.hits", "{package}",
             "Package data answered without asking the registry: level process (fresh in this instance) or shared (from the distributed cache).");
+        RejectedInput = meter.CreateCounter<long>("anxmonitoring.input.rejected", "{value}",
+            "Values from outside dropped before use: origin feed or shared_cache; kind value (an address that is not http(s), a malformed licence, a value over a bound) or entry (a whole shared-cache entry).");
         meter.CreateObservableGauge("anxmonitoring.packages.outdated", ObserveOutdated, "{package}",
             "Installed packages with a newer version on the package sources.");
         meter.CreateObservableGauge("anxmonitoring.packages.vulnerable", ObserveVulnerable, "{package}",
@@ -53,6 +55,17 @@ internal sealed class AnxMonitoringTelemetry
     public Histogram<double> LookupDuration { get; }
 
     public Counter<long> CacheHits { get; }
+
+    public Counter<long> RejectedInput { get; }
+
+    /// <summary>Counts <paramref name="count"/> rejected values (none: nothing recorded).</summary>
+    public void CountRejected(string origin, string kind, int count)
+    {
+        if (count > 0)
+        {
+            RejectedInput.Add(count, new KeyValuePair<string, object?>("anxmonitoring.input.origin", origin), new KeyValuePair<string, object?>("anxmonitoring.input.kind", kind));
+        }
+    }
 
     /// <summary>
     /// A histogram in seconds. On .NET 9 and later it advises bucket boundaries from 5 ms to 30 s (OpenTelemetry's default
@@ -77,11 +90,11 @@ internal sealed class AnxMonitoringTelemetry
             return;
         }
 
-        activity.SetStatus(ActivityStatusCode.Error, SecretMasker.Apply(exception.Message));
+        activity.SetStatus(ActivityStatusCode.Error, SecretMasker.ForLog(exception.Message));
         activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
         {
             ["exception.type"] = exception.GetType().FullName,
-            ["exception.message"] = SecretMasker.Apply(exception.Message),
+            ["exception.message"] = SecretMasker.ForLog(exception.Message),
         }));
     }
 

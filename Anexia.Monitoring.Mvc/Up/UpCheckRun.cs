@@ -371,7 +371,7 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
         }
         catch (Exception error)
         {
-            UpCheckExecutor.Log.CheckFailed(_executor.Logger, check.Name, SecretMasker.Apply(error.ToString()));
+            UpCheckExecutor.Log.CheckFailed(_executor.Logger, check.Name, SecretMasker.ForLog(error.ToString()));
             AnxMonitoringTelemetry.RecordException(activity, error);
             return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
@@ -379,7 +379,7 @@ internal sealed class UpCheckRun : IThreadPoolWorkItem
 
     private UpCheckOutcome Warned(UpCheck check, string message)
     {
-        UpCheckExecutor.Log.CheckWarned(_executor.Logger, check.Name, SecretMasker.Apply(message));
+        UpCheckExecutor.Log.CheckWarned(_executor.Logger, check.Name, SecretMasker.ForLog(message));
         return new UpCheckOutcome(UpCheckStatus.Warning, message);
     }
 

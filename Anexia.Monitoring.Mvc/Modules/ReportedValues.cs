@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>
+/// What a feed or the shared cache may put into <c>modules</c>, checked in one place before it is kept: addresses
+/// only as absolute <c>http</c>/<c>https</c> URLs, licences as such a URL or an SPDX-shaped expression, messages as
+/// one bounded line of text, and at most a few of each. Anything else is dropped and counted, so that a hostile feed
+/// can neither place a <c>javascript:</c> link in a dashboard nor make one package's entry large.
+/// </summary>
+internal static partial class ReportedValues
+{
+    /// <summary>The longest URL kept (advisory and licence addresses).</summary>
+    public const int MaxUrlLength = 2_000;
+
+    /// <summary>The longest deprecation message kept; longer ones are cut.</summary>
+    public const int MaxMessageLength = 1_000;
+
+    /// <summary>The most advisories kept for one installed version.</summary>
+    public const int MaxVulnerabilities = 100;
+
+    /// <summary>The most licences and deprecation reasons kept for one version.</summary>
+    public const int MaxListItems = 8;
+
+    /// <summary>An absolute http(s) URL without whitespace or control characters, or null.</summary>
+    public static string? Url(string? value) =>
+        value is { Length: > 0 and <= MaxUrlLength }
+        && !value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+        && Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? value
+            : null;
+
+    /// <summary>A licence as <c>modules</c> shows it: an SPDX-shaped expression or a licence URL, or null.</summary>
+    public static string? Licence(string? value) =>
+        value is null ? null : SpdxShaped().IsMatch(value) ? value : Url(value);
+
+    /// <summary>A NuGet package id (the alternative of a deprecation), or null.</summary>
+    public static string? PackageId(string? value) => value is not null && PackageIdShaped().IsMatch(value) ? value : null;
+
+    /// <summary>A deprecation reason (<c>Legacy</c>, <c>CriticalBugs</c>, <c>Other</c>, ...), or null.</summary>
+    public static string? Reason(string? value) => value is not null && ReasonShaped().IsMatch(value) ? value : null;
+
+    /// <summary>A publisher's message as one line: control characters become spaces, and it is cut to <see cref="MaxMessageLength"/>.</summary>
+    public static string? Message(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var cut = value.Length > MaxMessageLength;
+        var line = string.Create(cut ? MaxMessageLength - 1 : value.Length, value, static (span, text) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+            }
+        }).Trim();
+        return cut ? line + "…" : line;
+    }
+
+    /// <summary>
+    /// <paramref name="info"/> with every value checked; <paramref name="dropped"/> says how many were dropped. The same
+    /// instance when nothing had to change.
+    /// </summary>
+    public static ModuleInfo Check(ModuleInfo info, out int dropped)
+    {
+        var count = 0;
+        var installedLicences = Keep(info.InstalledLicences, Licence, MaxListItems, ref count);
+        var newestLicences = Keep(info.NewestLicences, Licence, MaxListItems, ref count);
+        var vulnerabilities = info.InstalledVulnerabilities.Count <= MaxVulnerabilities && info.InstalledVulnerabilities.All(v => Url(v.AdvisoryUrl) is not null)
+            ? info.InstalledVulnerabilities
+            : Vulnerabilities(info.InstalledVulnerabilities, ref count);
+        var deprecation = info.InstalledDeprecation is { } d ? Deprecation(d, ref count) : null;
+        dropped = count;
+        return count == 0 && ReferenceEquals(deprecation, info.InstalledDeprecation)
+            ? info
+            : new ModuleInfo(info.NewestVersion, installedLicences, newestLicences)
+            {
+                InstalledVulnerabilities = vulnerabilities,
+                InstalledDeprecation = deprecation,
+            };
+    }
+
+    private static List<KnownVulnerability> Vulnerabilities(IReadOnlyList<KnownVulnerability> all, ref int dropped)
+    {
+        var kept = new List<KnownVulnerability>();
+        foreach (var vulnerability in all)
+        {
+            if (kept.Count < MaxVulnerabilities && Url(vulnerability.AdvisoryUrl) is not null)
+            {
+                kept.Add(vulnerability);
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        return kept;
+    }
+
+    private static PackageDeprecation Deprecation(PackageDeprecation deprecation, ref int dropped)
+    {
+        var reasons = Keep(deprecation.Reasons, Reason, MaxListItems, ref dropped);
+        var message = Message(deprecation.Message);
+        var alternative = PackageId(deprecation.Alternative);
+        if (deprecation.Alternative is not null && alternative is null)
+        {
+            dropped++;
+        }
+
+        return ReferenceEquals(reasons, deprecation.Reasons) && message == deprecation.Message && alternative == deprecation.Alternative
+            ? deprecation
+            : new PackageDeprecation(reasons, message, alternative);
+    }
+
+    private static IReadOnlyList<string> Keep(IReadOnlyList<string> values, Func<string?, string?> check, int max, ref int dropped)
+    {
+        if (values.Count <= max && values.All(v => check(v) is not null))
+        {
+            return values;
+        }
+
+        var kept = new List<string>();
+        foreach (var value in values)
+        {
+            if (kept.Count < max && check(value) is { } good)
+            {
+                kept.Add(good);
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        return kept;
+    }
+
+    // An SPDX license expression (MIT, Apache-2.0 OR MIT, (GPL-2.0+ WITH Classpath-exception-2.0)): no ':' or '/', so never a link.
+    [GeneratedRegex(@"^[A-Za-z0-9(][A-Za-z0-9.+\-() ]{0,255}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SpdxShaped();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PackageIdShaped();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ReasonShaped();
+}
