@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -49,7 +50,7 @@ public sealed class BoundedFeedReadTests
             ["AnxMonitoring:LookupTimeout"] = "00:00:30",
         }, installed: installed);
         var answer = await ModulesHost.ReadJsonAsync(await host.GetModulesAsync());
-        await ModulesHost.WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "ModuleLookupFailed") >= 16);
+        await host.Services.GetRequiredService<ModuleLookups>().WhenIdleAsync().WaitAsync(ModulesHost.HangGuard);
         await sampling.CancelAsync();
         await sampler;
         process.Refresh();

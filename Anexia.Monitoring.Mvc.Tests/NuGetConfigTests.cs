@@ -68,6 +68,29 @@ public sealed class NuGetConfigTests
     }
 
     [Test]
+    public async Task PrivateFeed_WhoseServiceIndexNamesAnotherOrigin_NeverSendsItsCredentialsThere()
+    {
+        WriteNuGetConfig(credentials: true, mapping: true);
+        // The private feed's service index sends registrations to the other feed (another port: another origin),
+        // which asks for credentials as a phishing feed would.
+        _private.RegistrationBaseUrl = _mirror.BaseUrl + "/v3/registration/";
+        _mirror.RequiredCredentials = (User, Password);
+        await using var host = await StartAsync();
+
+        var module = Module(await ReadJsonAsync(await host.GetModulesAsync()), "Contoso.Internal");
+        var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{User}:{Password}"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_private.RequestsTo("/v3/index.json"), Is.GreaterThan(0));
+            Assert.That(_private.Authorizations, Does.Contain(basic), "the feed itself gets its credentials");
+            Assert.That(_mirror.RequestsTo("/v3/registration/contoso.internal/"), Is.GreaterThan(0), "the other origin was asked");
+            Assert.That(_mirror.Authorizations, Does.Not.Contain(basic), "but never with the feed's credentials");
+            Assert.That(module.GetProperty("newest_version").ValueKind, Is.EqualTo(JsonValueKind.Null), "it refused, so the package is unknown");
+        });
+    }
+
+    [Test]
     public async Task PrivateFeed_WithoutCredentials_LeavesThePackageUnknown_AndTheAnswerStill200()
     {
         WriteNuGetConfig(credentials: false, mapping: true);

@@ -35,6 +35,7 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _requestsByPath = new(StringComparer.OrdinalIgnoreCase);
     private int _requests;
     private int _unauthorized;
+    private readonly ConcurrentQueue<string> _authorizations = new();
 
     private LocalNuGetFeed(WebApplication app, IEnumerable<FeedPackage> packages)
     {
@@ -73,6 +74,18 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     /// feed demands; others get 401 with a Basic challenge.
     /// </summary>
     public (string User, string Password)? RequiredCredentials { get; set; }
+
+    /// <summary>When set, the service index names this registration base instead of the feed's own (another origin, say).</summary>
+    public string? RegistrationBaseUrl { get; set; }
+
+    /// <summary>
+    /// When set, runs first for every request; true when it answered it. The hostile-feed tests serve their answers
+    /// through it.
+    /// </summary>
+    public Func<HttpContext, Task<bool>>? Intercept { get; set; }
+
+    /// <summary>The <c>Authorization</c> headers of the requests that carried one.</summary>
+    public IReadOnlyCollection<string> Authorizations => [.. _authorizations];
 
     /// <summary>Requests answered 401 for missing or wrong credentials.</summary>
     public int Unauthorized => Volatile.Read(ref _unauthorized);
@@ -125,9 +138,19 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
         Interlocked.Increment(ref _requests);
         _requestsByPath.AddOrUpdate(path, 1, (_, n) => n + 1);
 
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+        }
+
         if (Latency > TimeSpan.Zero)
         {
             await Task.Delay(Latency, context.RequestAborted);
+        }
+
+        if (Intercept is { } intercept && await intercept(context))
+        {
+            return;
         }
 
         if (RequiredCredentials is var (user, password))
@@ -233,7 +256,7 @@ internal sealed class LocalNuGetFeed : IAsyncDisposable
     private JsonObject ServiceIndex()
     {
         var resources = new JsonArray(
-            new JsonObject { ["@id"] = BaseUrl + "/v3/registration/", ["@type"] = "RegistrationsBaseUrl/3.6.0" },
+            new JsonObject { ["@id"] = RegistrationBaseUrl ?? BaseUrl + "/v3/registration/", ["@type"] = "RegistrationsBaseUrl/3.6.0" },
             new JsonObject { ["@id"] = BaseUrl + "/v3/flatcontainer/", ["@type"] = "PackageBaseAddress/3.0.0" });
         if (Advisories is not null)
         {

@@ -72,4 +72,12 @@ internal static class ModulesHost
             await Task.Delay(20);
         }
     }
+
+    /// <summary>A <c>modules</c> answer once every lookup it started has ended (one request to start them, one to read them).</summary>
+    public static async Task<HttpResponseMessage> GetCompleteModulesAsync(this MonitoringTestHost host)
+    {
+        (await host.GetModulesAsync()).Dispose();
+        await host.Services.GetRequiredService<ModuleLookups>().WhenIdleAsync().WaitAsync(HangGuard);
+        return await host.GetModulesAsync();
+    }
 }

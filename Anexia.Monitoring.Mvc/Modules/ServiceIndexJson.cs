@@ -39,6 +39,7 @@ internal static class ServiceIndexJson
     internal sealed class Document
     {
         [JsonPropertyName("version")]
+        [JsonConverter(typeof(LenientStringConverter))]
         public string? Version { get; set; }
 
         [JsonPropertyName("resources")]
@@ -48,6 +49,7 @@ internal static class ServiceIndexJson
     internal sealed class Resource
     {
         [JsonPropertyName("@id")]
+        [JsonConverter(typeof(LenientStringConverter))]
         public string? Id { get; set; }
 
         [JsonPropertyName("@type")]
@@ -55,6 +57,7 @@ internal static class ServiceIndexJson
         public List<string>? Types { get; set; }
 
         [JsonPropertyName("clientVersion")]
+        [JsonConverter(typeof(LenientStringConverter))]
         public string? ClientVersion { get; set; }
     }
 
@@ -64,6 +67,24 @@ internal static class ServiceIndexJson
             : base(MaxResources, "The service index lists more than {0} resources.")
         {
         }
+    }
+
+    /// <summary>A string, or null for any other value (skipped).</summary>
+    internal sealed class LenientStringConverter : JsonConverter<string?>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                return reader.GetString();
+            }
+
+            reader.Skip();
+            return null;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) =>
+            throw new NotSupportedException();
     }
 
     /// <summary>A resource's type: one name, or a list of names (at most eight kept); anything else is no type.</summary>
