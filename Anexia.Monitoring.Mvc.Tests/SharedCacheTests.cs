@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -163,5 +168,123 @@ public sealed class SharedCacheTests
             Assert.That(lateAnswer, Is.EqualTo(warm));
             Assert.That(RegistryRequests, Is.Zero, "lookups are shared again after the restart");
         });
+    }
+
+    /// <summary>Ways to poison the shared entry of Fixture.Alpha 1.0.0, each starting from a well-formed entry that claims 9.9.9 is its newest version.</summary>
+    private static IEnumerable<TestCaseData> Poisons()
+    {
+        TestCaseData Case(string name, Func<JsonObject, byte[]> poison) => new TestCaseData(poison).SetArgDisplayNames(name);
+
+        yield return Case("deprecation reasons null", e => Bytes(e, x => x["deprecation"] = new JsonObject { ["reasons"] = null, ["message"] = "m" }));
+        yield return Case("another package's entry", e => Bytes(e, x => x["id"] = "Fixture.Paged"));
+        yield return Case("another version's entry", e => Bytes(e, x => x["version"] = "1.1.0"));
+        yield return Case("expiry far beyond the lifetime", e => Bytes(e, x =>
+        {
+            x["writtenAt"] = DateTimeOffset.UtcNow.AddHours(-2);
+            x["expiresAt"] = DateTimeOffset.UtcNow.AddYears(100);
+        }));
+        yield return Case("written in the future", e => Bytes(e, x => x["writtenAt"] = DateTimeOffset.UtcNow.AddDays(1)));
+        yield return Case("a megabyte", e => Bytes(e, x => x["padding"] = new string('x', 1024 * 1024)));
+        yield return Case("javascript advisory", e => Bytes(e, x => x["vulnerabilities"] = new JsonArray(new JsonObject { ["severity"] = 3, ["url"] = "javascript:alert(1)" })));
+        yield return Case("newest not a version", e => Bytes(e, x => x["newest"] = "not-a-version"));
+        yield return Case("licences null", e => Bytes(e, x => x["installedLicences"] = null));
+        yield return Case("not JSON", _ => "{{{"u8.ToArray());
+    }
+
+    [TestCaseSource(nameof(Poisons))]
+    public async Task PoisonedEntry_IsIgnoredAndLookedUpAgain_AndModulesAnswers200(Func<JsonObject, byte[]> poison)
+    {
+        await using var writer = await ReplicaAsync();
+        await CompleteAnswerAsync(writer);
+        var alpha = new InstalledPackage("Fixture.Alpha", "1.0.0");
+        var forged = new ModuleInfo(NuGetVersion.Parse("9.9.9"), ["MIT"], ["MIT"]);
+        var entry = JsonSerializer.SerializeToNode(
+            SharedLookupCache.Entry.From(alpha, forged, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(50)), SharedLookupJsonContext.Default.Entry)!.AsObject();
+        await writer.Services.GetRequiredService<IDistributedCache>().SetAsync(
+            writer.Services.GetRequiredService<SharedLookupCache>().Key(alpha), poison(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(50) });
+        _feed.ResetCounters();
+
+        await using var reader = await ReplicaAsync();
+        using var response = await reader.GetCompleteModulesAsync();
+        var answer = await ModulesHost.ReadJsonAsync(response);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ModulesHost.Module(answer, "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"), "the feed's, not the entry's");
+            Assert.That(_feed.RequestsTo("/v3/registration/fixture.alpha/"), Is.EqualTo(1), "looked up as if absent");
+            Assert.That(RegistryRequests, Is.EqualTo(1), "the other packages' entries are used");
+            Assert.That(reader.Logs.Entries.Count(e => e.EventId.Name == "SharedCacheEntryRejected"), Is.EqualTo(1));
+            Assert.That(reader.Logs.Entries.Where(e => e.EventId.Name == "SharedCacheUnavailable"), Is.Empty, "a bad entry does not pause sharing");
+        });
+    }
+
+    [Test]
+    public async Task AnEntryOfTheFormerFormat_IsNotRead()
+    {
+        await using var writer = await ReplicaAsync();
+        await CompleteAnswerAsync(writer);
+        var key = writer.Services.GetRequiredService<SharedLookupCache>().Key(new InstalledPackage("Fixture.Alpha", "1.0.0"));
+
+        Assert.That(key, Does.StartWith($"anx-monitoring:{SharedLookupCache.FormatVersion}:"));
+        Assert.That(SharedLookupCache.FormatVersion, Is.Not.EqualTo("v1"), "1.1.x wrote v1 entries without their key inside");
+    }
+
+    [Test]
+    public async Task LateReplica_BehindAConnectionThatAnswersItsHandshakeLate_AnswersFromTheSharedCache()
+    {
+        await using var first = await ReplicaAsync();
+        var warm = await CompleteAnswerAsync(first);
+        await using var proxy = DelayingTcpProxy.Start(_redis.Port, TimeSpan.FromMilliseconds(1500));
+        _feed.ResetCounters();
+
+        // As docs/running-several-instances.md has it: only the address, StackExchange.Redis's defaults otherwise.
+        await using var late = await ModulesHost.StartAsync(_feed.ServiceIndexUrl,
+            services: s => s.AddStackExchangeRedisCache(o => o.Configuration = $"127.0.0.1:{proxy.Port}"));
+        var answer = await CompleteAnswerAsync(late);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(proxy.Connections, Is.GreaterThan(0), "through the slow proxy");
+            Assert.That(answer, Is.EqualTo(warm));
+            Assert.That(RegistryRequests, Is.Zero, "every lookup from the shared cache");
+            Assert.That(late.Logs.Entries.Where(e => e.EventId.Name == "SharedCacheUnavailable"), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task TwoReplicasStartingOnBusyCoresWithDatabaseChecks_BehindASlowHandshake_TheSecondAsksTheRegistryNothing()
+    {
+        await using var proxy = DelayingTcpProxy.Start(_redis.Port, TimeSpan.FromMilliseconds(1500));
+        Task<MonitoringTestHost> Replica() => ModulesHost.StartAsync(_feed.ServiceIndexUrl, withIdentityDatabase: true,
+            services: s => s.AddStackExchangeRedisCache(o => o.Configuration = $"127.0.0.1:{proxy.Port}"));
+        string warm;
+        string late;
+        MonitoringTestHost? second = null;
+        using (new BusyCores())
+        {
+            await using var first = await Replica();
+            warm = await CompleteAnswerAsync(first);
+            using var up = await first.GetUpAsync();
+            Assert.That(await up.Content.ReadAsStringAsync(), Is.EqualTo("OK"), "the database checks run");
+            _feed.ResetCounters();
+            second = await Replica();
+            late = await CompleteAnswerAsync(second);
+        }
+
+        await using (second)
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(late, Is.EqualTo(warm));
+                Assert.That(RegistryRequests, Is.Zero, "the second replica takes every lookup from the first");
+                Assert.That(second.Logs.Entries.Where(e => e.EventId.Name == "SharedCacheUnavailable"), Is.Empty);
+            });
+        }
+    }
+
+    private static byte[] Bytes(JsonObject entry, Action<JsonObject> change)
+    {
+        change(entry);
+        return Encoding.UTF8.GetBytes(entry.ToJsonString());
     }
 }

@@ -18,7 +18,8 @@ internal static class ModulesHost
         IReadOnlyList<InstalledPackage>? installed = null,
         bool noDependencyManifest = false,
         TimeProvider? time = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        bool withIdentityDatabase = false)
     {
         var values = new Dictionary<string, string?> { ["AnxMonitoring:PackageSources:0"] = source };
         foreach (var (key, value) in settings ?? [])
@@ -26,7 +27,7 @@ internal static class ModulesHost
             values[key] = value;
         }
 
-        return MonitoringTestHost.StartAsync(values, withIdentityDatabase: false, configureServices: b =>
+        return MonitoringTestHost.StartAsync(values, withIdentityDatabase, configureServices: b =>
         {
             b.Services.AddSingleton<IInstalledPackageSource>(new FixedInstalledPackages(noDependencyManifest ? null : installed ?? Fixtures.Installed));
             if (time is not null)

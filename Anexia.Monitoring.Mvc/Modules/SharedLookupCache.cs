@@ -166,7 +166,7 @@ internal sealed partial class SharedLookupCache
         }
     }
 
-    private string Key(InstalledPackage package) => $"{_prefix}{package.Name.ToLowerInvariant()}/{package.Version.ToLowerInvariant()}";
+    internal string Key(InstalledPackage package) => $"{_prefix}{package.Name.ToLowerInvariant()}/{package.Version.ToLowerInvariant()}";
 
     /// <summary>
     /// Whether a call may be made now: connected and not paused; before the first connection, a caller waits for it
