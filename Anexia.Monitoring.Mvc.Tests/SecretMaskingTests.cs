@@ -22,6 +22,39 @@ public sealed class SecretMaskingTests
     public void Apply_MasksUserInfoAndPasswordKeysAndLeavesTheRest(string message, string expected) =>
         Assert.That(SecretMasker.Apply(message), Is.EqualTo(expected));
 
+    // One case per shape docs/security.md lists.
+    [TestCase("https://ci:p/ss#w?rd@feed.example/v3/index.json down", "https://***@feed.example/v3/index.json down", TestName = "Password with / # ?")]
+    [TestCase("https://ci:p@ss@feed.example/v3 down", "https://***@feed.example/v3 down", TestName = "Password with @")]
+    [TestCase("https://ci:pass word@feed.example/v3 down", "https://***@feed.example/v3 down", TestName = "Password with a space")]
+    [TestCase("http://localhost:8080/a@b is fine", "http://localhost:8080/a@b is fine", TestName = "A port is no password")]
+    [TestCase("GET https://feed.example/v3?access_token=abc123&x=1", "GET https://feed.example/v3?access_token=***&x=1", TestName = "access_token")]
+    [TestCase("https://x.blob.example/c?sv=2024&sig=AbC%2Bdef%3D&se=1", "https://x.blob.example/c?sv=2024&sig=***&se=1", TestName = "SAS sig")]
+    [TestCase("call failed: api_key=K-123 apikey=K-456 key=K-789", "call failed: api_key=*** apikey=*** key=***", TestName = "api_key apikey key")]
+    [TestCase("token=t0k client_secret=s3c secret=s signature=sg passwd=pw", "token=*** client_secret=*** secret=*** signature=*** passwd=***", TestName = "token client_secret secret signature passwd")]
+    [TestCase("sent Authorization: Bearer abc.def-ghi", "sent Authorization: Bearer ***", TestName = "Authorization header")]
+    [TestCase("401 for Basic dXNlcjpwYXNz", "401 for Basic ***", TestName = "Basic credentials")]
+    [TestCase("Basic authentication is off", "Basic authentication is off", TestName = "Basic in prose")]
+    [TestCase("body {\"user\": \"a\", \"password\": \"Hunter2\"}", "body {\"user\": \"a\", \"password\": \"***\"}", TestName = "JSON password")]
+    [TestCase("{\"client_secret\":\"x\\\"y\"}", "{\"client_secret\":\"***\"}", TestName = "JSON client_secret with an escaped quote")]
+    [TestCase("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl rejected", "jwt *** rejected", TestName = "JWT")]
+    public void Apply_MasksEachShape(string message, string expected) =>
+        Assert.That(SecretMasker.Apply(message), Is.EqualTo(expected));
+
+    [Test]
+    public void ForLog_EscapesLineBreaksAndControlCharacters_AndMasks()
+    {
+        Assert.That(SecretMasker.ForLog("page\r\nFORGED entry\u001b[31m password=x"), Is.EqualTo("page\\r\\nFORGED entry\\u001b[31m password=***"));
+    }
+
+    [Test]
+    public void PackageSourceAddress_WithSecretQueryParameters_IsMaskedInMessages()
+    {
+        var source = new Anexia.Monitoring.Mvc.Modules.LocalFolderSource(
+            new NuGet.Configuration.PackageSource("https://feed.example/v3/index.json?sv=1&sig=SasSecret1&api_key=KeySecret2"), TimeSpan.FromMinutes(1), TimeProvider.System);
+
+        Assert.That(source.DisplayName, Is.EqualTo("https://feed.example/v3/index.json?sv=1&sig=***&api_key=***"));
+    }
+
     [Test]
     public void Apply_WithoutSecrets_ReturnsTheSameInstance()
     {

@@ -176,6 +176,52 @@ public sealed class TokenThrottlingTests
         });
     }
 
+    [Test]
+    public void RetryAfter_IsTheTimeLeftInTheAddressesWindow_AndANewWindowStartsAfterIt()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new AnxMonitoringOptions { FailedTokenLimit = 2, FailedTokenWindow = TimeSpan.FromSeconds(60) };
+        using var throttle = new FailedTokenThrottle(new StaticOptionsMonitor(options), time, NullLogger<FailedTokenThrottle>.Instance);
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.7");
+
+        var first = throttle.AdmitFailure(context, out _);
+        time.Advance(TimeSpan.FromSeconds(20));
+        var second = throttle.AdmitFailure(context, out _);
+        time.Advance(TimeSpan.FromSeconds(25));
+        var third = throttle.AdmitFailure(context, out var retryAfter);
+        time.Advance(TimeSpan.FromSeconds(15));
+        var nextWindow = throttle.AdmitFailure(context, out _);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(new[] { first, second, third }, Is.EqualTo(new[] { true, true, false }));
+            Assert.That(retryAfter, Is.EqualTo(TimeSpan.FromSeconds(15)), "60 s from the first failure, 45 s of which have passed");
+            Assert.That(nextWindow, Is.True, "a new window once the old one is over");
+        });
+    }
+
+    [Test]
+    public async Task Throttled_RetryAfterHeader_SaysTheSecondsLeft()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["AnxMonitoring:FailedTokenLimit"] = "1" },
+            withIdentityDatabase: false,
+            configureServices: b => b.Services.AddSingleton<TimeProvider>(time),
+            configureApp: ClientAddressFromHeader);
+
+        (await GetUpAsync(host, "203.0.113.9", "wrong")).Dispose();
+        time.Advance(TimeSpan.FromSeconds(41));
+        using var throttled = await GetUpAsync(host, "203.0.113.9", "wrong");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(throttled.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+            Assert.That(throttled.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(19)));
+        });
+    }
+
     private sealed class StaticOptionsMonitor(AnxMonitoringOptions options) : IOptionsMonitor<AnxMonitoringOptions>
     {
         public AnxMonitoringOptions CurrentValue => options;
