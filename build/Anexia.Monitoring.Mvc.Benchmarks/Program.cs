@@ -53,6 +53,11 @@ if (args.FirstOrDefault() == "replicas")
     return await ReplicaBenchmark.RunAsync(args[1..]);
 }
 
+if (args.FirstOrDefault() == "hostile")
+{
+    return await HostileAnswers.RunAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "deadline-probe")
 {
     return await DeadlineProbe.RunAsync();

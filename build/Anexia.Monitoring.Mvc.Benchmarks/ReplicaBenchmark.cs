@@ -92,7 +92,7 @@ internal static class ReplicaBenchmark
         return app;
     }
 
-    private static async Task WaitForPortAsync(int port)
+    internal static async Task WaitForPortAsync(int port)
     {
         for (var i = 0; i < 300; i++)
         {
