@@ -267,6 +267,89 @@ public sealed class HostileFeedTests
         });
     }
 
+    [TestCase(false, TestName = "Pages that do not say their range")]
+    [TestCase(true, TestName = "Pages that each claim every version")]
+    public async Task RegistrationPastTheVersionBound_ReadsOneMorePageAtMost(bool claimEverything)
+    {
+        const int pages = 40;
+        var pagesRead = new System.Collections.Concurrent.ConcurrentBag<int>();
+        _feed.Intercept = async context =>
+        {
+            var path = context.Request.Path.Value!;
+            if (path == "/v3/registration/many.versions/index.json")
+            {
+                var items = Enumerable.Range(0, pages).Select(p => claimEverything
+                    ? new Dictionary<string, object> { ["@id"] = $"{_feed.BaseUrl}/v3/registration/many.versions/page/{p}.json", ["lower"] = "0.0.0", ["upper"] = "999.0.0" }
+                    : new Dictionary<string, object> { ["@id"] = $"{_feed.BaseUrl}/v3/registration/many.versions/page/{p}.json" });
+                await WriteAsync(context, JsonSerializer.Serialize(new { items }));
+                return true;
+            }
+
+            if (!path.StartsWith("/v3/registration/many.versions/page/", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            var page = int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+            pagesRead.Add(page);
+            var leaves = string.Join(",", Enumerable.Range(0, 10_000).Select(v => $$$"""{"catalogEntry":{"id":"Many.Versions","version":"{{{page}}}.{{{v}}}.0"}}"""));
+            await WriteAsync(context, $$"""{"items":[{{leaves}}]}""");
+            return true;
+        };
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, installed: [new("Many.Versions", "0.5.0")]);
+
+        var module = Module(await ReadJsonAsync(await host.GetCompleteModulesAsync()), "Many.Versions");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(module.GetProperty("newest_version").GetString(), Is.EqualTo($"{pages - 1}.9999.0"));
+            Assert.That(pagesRead, Has.Count.EqualTo(claimEverything ? 2 : 1), "the newest page, and one more only when its range says it holds the installed version");
+        });
+    }
+
+    [Test]
+    public async Task RegistrationIndexWithMoreThanTenThousandInlineEntries_IsRefused_AndTheOthersAnswered()
+    {
+        _feed.Intercept = async context =>
+        {
+            if (context.Request.Path.Value != "/v3/registration/fixture.alpha/index.json")
+            {
+                return false;
+            }
+
+            string Page(int p) => "{\"items\":[" + string.Join(",", Enumerable.Range(0, 6_000).Select(v => $$$"""{"catalogEntry":{"id":"Fixture.Alpha","version":"{{{p}}}.{{{v}}}.0"}}""")) + "]}";
+            await WriteAsync(context, "{\"items\":[" + Page(0) + "," + Page(1) + "]}");
+            return true;
+        };
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl);
+
+        var root = await ReadJsonAsync(await host.GetCompleteModulesAsync());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Module(root, "Fixture.Alpha").GetProperty("newest_version").ValueKind, Is.EqualTo(JsonValueKind.Null), "12,000 entries in one answer");
+            Assert.That(Module(root, "Fixture.Paged").GetProperty("newest_version").GetString(), Is.EqualTo("3.0.0"));
+            Assert.That(host.Logs.Entries.Any(e => e.EventId.Name == "PackageSourceFailed" && e.Message.Contains("more than 10000 entries", StringComparison.Ordinal)), Is.True);
+        });
+    }
+
+    [Test]
+    public async Task ASecondSourceThatNeverAnswers_FailsAlone_AndTheFirstSourcesAnswerCounts()
+    {
+        await using var silent = await LocalNuGetFeed.StartAsync([]);
+        silent.Fault = FeedFault.Hang;
+        await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, new()
+        {
+            ["AnxMonitoring:PackageSources:1"] = silent.ServiceIndexUrl,
+            ["AnxMonitoring:LookupTimeout"] = "00:00:02",
+            ["AnxMonitoring:ModulesDeadline"] = "00:00:10",
+        });
+
+        var root = await ReadJsonAsync(await host.GetCompleteModulesAsync());
+
+        Assert.That(Module(root, "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
+    }
+
     [Test]
     public async Task ScriptAddressesAndLineBreaksFromTheFeed_AreDroppedFromModulesAndEscapedInTheLog()
     {

@@ -37,6 +37,10 @@ public sealed class SecretMaskingTests
     [TestCase("body {\"user\": \"a\", \"password\": \"Hunter2\"}", "body {\"user\": \"a\", \"password\": \"***\"}", TestName = "JSON password")]
     [TestCase("{\"client_secret\":\"x\\\"y\"}", "{\"client_secret\":\"***\"}", TestName = "JSON client_secret with an escaped quote")]
     [TestCase("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl rejected", "jwt *** rejected", TestName = "JWT")]
+    [TestCase("env GITHUB_TOKEN=ghp_x1 NUGET_API_KEY=oy2x aws_secret_access_key=AKx", "env GITHUB_TOKEN=*** NUGET_API_KEY=*** aws_secret_access_key=***", TestName = "Prefixed names")]
+    [TestCase("{\"Authorization\": \"token ghp_abc\"}", "{\"Authorization\": \"token ***\"}", TestName = "Authorization as a JSON property")]
+    [TestCase("sent X-NuGet-ApiKey: oy2abcdef", "sent X-NuGet-ApiKey: ***", TestName = "X-NuGet-ApiKey header")]
+    [TestCase("token=abc,def)x next", "token=*** next", TestName = "Value with a comma")]
     public void Apply_MasksEachShape(string message, string expected) =>
         Assert.That(SecretMasker.Apply(message), Is.EqualTo(expected));
 
@@ -44,6 +48,21 @@ public sealed class SecretMaskingTests
     public void ForLog_EscapesLineBreaksAndControlCharacters_AndMasks()
     {
         Assert.That(SecretMasker.ForLog("page\r\nFORGED entry\u001b[31m password=x"), Is.EqualTo("page\\r\\nFORGED entry\\u001b[31m password=***"));
+    }
+
+    [Test]
+    public void ForLog_CutsLongTextBeforeMasking_AndKeepsHostileRepetitionsLinear()
+    {
+        var repeated = string.Concat(Enumerable.Repeat("a://b:", 10_000)) + string.Concat(Enumerable.Repeat("eyJ-", 16_000));
+
+        var line = SecretMasker.ForLog(repeated);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(line, Has.Length.LessThanOrEqualTo(SecretMasker.MaxLogText + 1));
+            Assert.That(line, Does.EndWith("…"));
+            Assert.That(SecretMasker.ForLog("x\u2028FORGED\u202Etxt"), Is.EqualTo("x\\u2028FORGED\\u202etxt"), "line separators and bidirectional overrides escaped");
+        });
     }
 
     [Test]

@@ -38,7 +38,8 @@ internal static partial class SecretMasker
         }
 
         if (message.Contains("uthorization", StringComparison.OrdinalIgnoreCase) || message.Contains("earer ", StringComparison.OrdinalIgnoreCase)
-            || message.Contains("asic ", StringComparison.OrdinalIgnoreCase))
+            || message.Contains("asic ", StringComparison.OrdinalIgnoreCase) || message.Contains("pikey", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("pi-key", StringComparison.OrdinalIgnoreCase))
         {
             message = Credentials().Replace(message, "${scheme}" + Mask);
         }
@@ -46,14 +47,19 @@ internal static partial class SecretMasker
         return message.Contains("eyJ", StringComparison.Ordinal) ? Jwt().Replace(message, Mask) : message;
     }
 
+    /// <summary>The most characters of one text written to a log entry; the rest is cut before masking.</summary>
+    public const int MaxLogText = 4_096;
+
     /// <summary>
-    /// The text as one log line: masked, and every control character (a line break from a feed, say) written as an
-    /// escape (<c>\n</c>, <c>\u001b</c>), so outside text can neither forge log entries nor drive a terminal.
+    /// The text as one log line: cut to <see cref="MaxLogText"/>, masked, and every control, line-separator or format
+    /// character (a line break from a feed, say) written as an escape (<c>\n</c>, <c>\u2028</c>), so outside text can
+    /// neither forge log entries nor drive a terminal.
     /// </summary>
     public static string ForLog(string message)
     {
-        message = Apply(message);
-        if (!message.Any(char.IsControl))
+        ArgumentNullException.ThrowIfNull(message);
+        message = Apply(message.Length > MaxLogText ? message[..MaxLogText] + "…" : message);
+        if (!message.Any(IsUnsafe))
         {
             return message;
         }
@@ -66,7 +72,7 @@ internal static partial class SecretMasker
                 '\n' => escaped.Append("\\n"),
                 '\r' => escaped.Append("\\r"),
                 '\t' => escaped.Append("\\t"),
-                _ when char.IsControl(c) => escaped.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ when IsUnsafe(c) => escaped.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
                 _ => escaped.Append(c),
             };
         }
@@ -74,10 +80,15 @@ internal static partial class SecretMasker
         return escaped.ToString();
     }
 
-    // scheme://user:password@host, the password up to the line's last '@' before a host (so '/', '#', '?', '@' and spaces
-    // in it are masked too, not crossing into a further URL); or scheme://token@host. A port (host:8080/...) is no password.
+    /// <summary>A control, line or paragraph separator, or format (bidirectional) character: never shown raw.</summary>
+    public static bool IsUnsafe(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator or System.Globalization.UnicodeCategory.Format;
+
+    // scheme://user:password@host, the password up to the last '@' before a host within 256 characters (so '/', '#',
+    // '?', '@' and spaces in it are masked too; bounded, so a long line costs linear time); or scheme://token@host.
+    // A port (host:8080/...) is no password.
     [GeneratedRegex(
-        @"(?<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s/?#@:]*:(?!\d+(?:[/?#\s]|$))(?:(?!\s+\S*://)[^\r\n])*|[^\s/?#@:]+)@(?=[A-Za-z0-9\[])",
+        @"(?<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?:[^\s/?#@:]{0,256}:(?!\d+(?:[/?#\s]|$))[^\r\n]{0,256}|[^\s/?#@:]{1,256})@(?=[A-Za-z0-9\[])",
         RegexOptions.CultureInvariant)]
     private static partial Regex UrlUserInfo();
 
@@ -87,9 +98,10 @@ internal static partial class SecretMasker
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex ConnectionStringSecret();
 
-    // name=value in a query string or free text; the value runs to '&', ';', a quote, a comma or whitespace.
+    // name=value in a query string or free text, the name also with a prefix (GITHUB_TOKEN=, aws_secret_access_key=);
+    // the value runs to '&', ';', '#', a quote or whitespace.
     [GeneratedRegex(
-        @"(?<key>(?<![A-Za-z0-9_])(?:" + SecretNames + @")=)(?!\*\*\*)[^&;\s""',#)]+",
+        @"(?<key>(?<![A-Za-z0-9_\-])(?:[A-Za-z0-9]+[_\-])*(?:" + SecretNames + @")=)(?!\*\*\*)[^&;\s""'#]+",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex NamedValue();
 
@@ -102,11 +114,11 @@ internal static partial class SecretMasker
     // Authorization credentials: "Authorization: <scheme> <credentials>", or a Bearer/Basic token on its own that looks
     // like one (8 characters or more with a digit, a capital or a symbol, so the prose "Basic authentication" stays).
     [GeneratedRegex(
-        @"(?<scheme>\b(?i:authorization)\s*[:=]\s*(?:[A-Za-z]+\s+)?)(?!\*\*\*)[^\s,;""']+|(?<scheme>\b(?:Bearer|Basic|bearer|basic)\s+)(?=[A-Za-z0-9\-._~+/]*[0-9A-Z\-._~+/=])[A-Za-z0-9\-._~+/]{8,}=*",
+        @"(?<scheme>\b(?i:authorization|x-nuget-apikey|x-api-key)""?\s*[:=]\s*""?(?:[A-Za-z]+\s+)?)(?!\*\*\*)[^\s,;""']+|(?<scheme>\b(?:Bearer|Basic|bearer|basic)\s+)(?=[A-Za-z0-9\-._~+/]{0,4096}[0-9A-Z\-._~+/=])[A-Za-z0-9\-._~+/]{8,}=*",
         RegexOptions.CultureInvariant)]
     private static partial Regex Credentials();
 
-    // A JWT: three base64url parts, the first a JSON object ("eyJ").
-    [GeneratedRegex(@"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*", RegexOptions.CultureInvariant)]
+    // A JWT: three base64url parts, the first a JSON object ("eyJ"); atomic and anchored at a run's start, so linear.
+    [GeneratedRegex(@"(?<![A-Za-z0-9_\-])eyJ(?>[A-Za-z0-9_\-]{4,})\.(?>[A-Za-z0-9_\-]{4,})\.(?>[A-Za-z0-9_\-]*)", RegexOptions.CultureInvariant)]
     private static partial Regex Jwt();
 }

@@ -196,23 +196,35 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         private readonly ConcurrentDictionary<string, Counter> _windows = new(StringComparer.Ordinal);
         private long _lastPurge = time.GetTimestamp();
 
+        // The map's size, kept apart: ConcurrentDictionary.Count takes every lock, on each failed request.
+        private int _tracked;
+
         public int Limit { get; } = limit;
 
         public TimeSpan Window { get; } = window;
 
-        public int TrackedAddresses => _windows.Count;
+        public int TrackedAddresses => Volatile.Read(ref _tracked);
 
         /// <summary>Counts one failure of <paramref name="address"/>; false when it is over the limit, with the time left in its window.</summary>
         public bool TryAcquire(string address, out TimeSpan retryAfter)
         {
             var now = time.GetTimestamp();
-            if (_windows.Count >= MaxTrackedAddresses && !_windows.ContainsKey(address))
+            if (!_windows.TryGetValue(address, out var counter))
             {
-                Purge(now);
+                if (Volatile.Read(ref _tracked) >= MaxTrackedAddresses)
+                {
+                    Purge(now);
+                }
+
+                var key = Volatile.Read(ref _tracked) < MaxTrackedAddresses ? address : OtherAddresses;
+                var created = new Counter(now);
+                counter = _windows.GetOrAdd(key, created);
+                if (ReferenceEquals(counter, created))
+                {
+                    Interlocked.Increment(ref _tracked);
+                }
             }
 
-            var key = _windows.Count < MaxTrackedAddresses || _windows.ContainsKey(address) ? address : OtherAddresses;
-            var counter = _windows.GetOrAdd(key, static (_, started) => new Counter(started), now);
             lock (counter)
             {
                 var elapsed = time.GetElapsedTime(counter.Started, now);
@@ -229,7 +241,11 @@ internal sealed partial class FailedTokenThrottle : IDisposable
             }
         }
 
-        public void Dispose() => _windows.Clear();
+        public void Dispose()
+        {
+            _windows.Clear();
+            Volatile.Write(ref _tracked, 0);
+        }
 
         private void Purge(long now)
         {
@@ -241,9 +257,13 @@ internal sealed partial class FailedTokenThrottle : IDisposable
 
             foreach (var (key, counter) in _windows)
             {
-                if (time.GetElapsedTime(Volatile.Read(ref counter.Started), now) >= Window)
+                lock (counter)
                 {
-                    _windows.TryRemove(key, out _);
+                    // Under the counter's lock, so a window just restarted by a failure is not dropped with its count.
+                    if (time.GetElapsedTime(counter.Started, now) >= Window && _windows.TryRemove(KeyValuePair.Create(key, counter)))
+                    {
+                        Interlocked.Decrement(ref _tracked);
+                    }
                 }
             }
         }

@@ -28,7 +28,7 @@ internal abstract class BoundedList<T> : ICollection<T>, IReadOnlyList<T>
 
     public void Add(T item)
     {
-        if (_items.Count >= _limit)
+        if (_items.Count >= _limit || !Admit())
         {
             throw new InvalidDataException(string.Format(CultureInfo.InvariantCulture, _tooMany, _limit));
         }
@@ -37,6 +37,9 @@ internal abstract class BoundedList<T> : ICollection<T>, IReadOnlyList<T>
     }
 
     public void Clear() => _items.Clear();
+
+    /// <summary>Whether a further item is allowed by a bound beyond this list's own.</summary>
+    protected virtual bool Admit() => true;
 
     public bool Contains(T item) => _items.Contains(item);
 

@@ -83,9 +83,9 @@ internal sealed class HttpFeedSource : PackageSourceBase
     }
 
     /// <summary>
-    /// The versions the source lists for <paramref name="id"/>, or null when it does not know the package. Of a paged
-    /// registration, pages are read newest first until <see cref="MaxVersionsPerPackage"/> versions are kept; an older
-    /// page is read beyond that only when it holds <paramref name="installed"/>.
+    /// The versions the source lists for <paramref name="id"/>, or null when it does not know the package. Pages are
+    /// taken newest first until <see cref="MaxVersionsPerPackage"/> versions are kept; beyond that only the entry of
+    /// <paramref name="installed"/> is kept, and one more page is read only when its range says it holds that version.
     /// </summary>
     public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken)
     {
@@ -98,25 +98,48 @@ internal sealed class HttpFeedSource : PackageSourceBase
 
         var entries = new List<PackageVersionEntry>();
         var pages = index.Items ?? throw new InvalidDataException("The registration index has no items.");
+        var kept = 0;
         for (var i = pages.Count - 1; i >= 0; i--)
         {
             var page = pages[i];
-            IEnumerable<RegistrationJson.Leaf>? leaves = page.Items;
-            if (leaves is null)
+            var pastTheBound = kept >= MaxVersionsPerPackage;
+            if (pastTheBound && (installed is null || entries.Any(e => e.Version == installed)))
             {
-                if (entries.Count >= MaxVersionsPerPackage && (installed is null || !page.MayHold(installed)))
+                break;
+            }
+
+            IEnumerable<RegistrationJson.Leaf>? leaves = page.Items;
+            var fetched = leaves is null;
+            if (fetched)
+            {
+                if (pastTheBound && !page.Holds(installed!))
                 {
                     continue;
                 }
 
                 // A paged registration: the page's entries live at its own address.
                 var pageUrl = page.Address ?? throw new InvalidDataException("A registration page has neither items nor an address.");
-                var fetched = await ReadAsync(endpoints, new Uri(pageUrl), RegistrationJson.ReadPageAsync, cancellationToken)
-                    ?? throw new InvalidDataException($"The registration page {pageUrl} is missing.");
-                leaves = fetched.Items ?? throw new InvalidDataException($"The registration page {pageUrl} has no items.");
+                var read = await ReadAsync(endpoints, new Uri(pageUrl), RegistrationJson.ReadPageAsync, cancellationToken)
+                    ?? throw new InvalidDataException($"The registration page {SecretMasker.Apply(pageUrl)} is missing.");
+                leaves = read.Items ?? throw new InvalidDataException($"The registration page {SecretMasker.Apply(pageUrl)} has no items.");
             }
 
-            entries.AddRange(RegistrationJson.EntriesOf(leaves, id));
+            var found = RegistrationJson.EntriesOf(leaves!, id).ToList();
+            if (!pastTheBound)
+            {
+                // The newest of the page (its entries go oldest first), and the installed version's wherever it is.
+                var room = MaxVersionsPerPackage - kept;
+                entries.AddRange(found.Count <= room ? found : [.. found[^room..], .. found[..^room].Where(e => e.Version == installed).Take(1)]);
+                kept += Math.Min(found.Count, room);
+                continue;
+            }
+
+            // Past the bound: only the installed version's entry, and from one more fetched page at most.
+            entries.AddRange(found.Where(e => e.Version == installed).Take(1));
+            if (fetched)
+            {
+                break;
+            }
         }
 
         return entries;

@@ -21,6 +21,7 @@ internal sealed partial class PackageRegistry
     private readonly string? _localPackagesFolder;
     private readonly TimeProvider _time;
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+    private readonly TimeSpan _sourceTimeout;
     private int _prepared;
 
     public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
@@ -50,6 +51,8 @@ internal sealed partial class PackageRegistry
         _time = time ?? TimeProvider.System;
         _telemetry = telemetry;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
+        // A source gets most of the lookup's time, so that one that does not answer fails alone and the others' answers count.
+        _sourceTimeout = options.CurrentValue.LookupTimeout * 0.8;
         _createSources = () => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot);
     }
 
@@ -72,7 +75,9 @@ internal sealed partial class PackageRegistry
     {
         var clients = (await Sources().WaitAsync(cancellationToken)).For(id);
         var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
-        var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, installed, cancellationToken)));
+        using var sourceTimeout = new CancellationTokenSource(_sourceTimeout, _time);
+        using var perSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sourceTimeout.Token);
+        var answers = await Task.WhenAll(clients.Select(client => AskAsync(client, id, installed, perSource.Token, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
 
         var failures = answers.Where(a => a.Error is not null).Select(a => a.Error!).ToList();
@@ -213,13 +218,18 @@ internal sealed partial class PackageRegistry
         }
     }
 
-    private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, NuGetVersion? installed, CancellationToken cancellationToken)
+    /// <param name="client">The source.</param>
+    /// <param name="id">The package.</param>
+    /// <param name="installed">Its installed version, if it parses.</param>
+    /// <param name="sourceToken">Ends this source's part (its own time limit, or the lookup's).</param>
+    /// <param name="cancellationToken">The lookup's: when it ends, the source's failure is not the source's fault.</param>
+    private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, NuGetVersion? installed, CancellationToken sourceToken, CancellationToken cancellationToken)
     {
-        var vulnerabilities = VulnerabilitiesAsync(client, cancellationToken);
+        var vulnerabilities = VulnerabilitiesAsync(client, sourceToken, cancellationToken);
         var started = _time.GetTimestamp();
         try
         {
-            var entries = await client.GetVersionsAsync(id, installed, cancellationToken);
+            var entries = await client.GetVersionsAsync(id, installed, sourceToken);
             Measure(client, entries is null ? "not_found" : "found", started);
             if (client.Health.Succeeded())
             {
@@ -231,7 +241,7 @@ internal sealed partial class PackageRegistry
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             Measure(client, "failed", started);
-            var reason = SecretMasker.ForLog(ex.Message);
+            var reason = ex is OperationCanceledException ? $"no answer within {_sourceTimeout}" : SecretMasker.ForLog(ex.Message);
             Log.SourceFailed(_logger, id, client.DisplayName, reason);
             if (ex is FeedResponseTooLargeException tooLarge && client.Health.OversizeToReport())
             {
@@ -264,11 +274,11 @@ internal sealed partial class PackageRegistry
     }
 
     /// <summary>The source's vulnerability data; null when it has none or it cannot be read (the registration entries then count).</summary>
-    private async Task<VulnerabilityDatabase?> VulnerabilitiesAsync(IPackageSource client, CancellationToken cancellationToken)
+    private async Task<VulnerabilityDatabase?> VulnerabilitiesAsync(IPackageSource client, CancellationToken sourceToken, CancellationToken cancellationToken)
     {
         try
         {
-            var database = await client.GetVulnerabilitiesAsync(cancellationToken);
+            var database = await client.GetVulnerabilitiesAsync(sourceToken);
             if (database?.TakeNotice() == true)
             {
                 _telemetry?.CountRejected("feed", "value", database.RejectedUrls);
@@ -280,7 +290,7 @@ internal sealed partial class PackageRegistry
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var reason = SecretMasker.ForLog(ex.Message);
+            var reason = ex is OperationCanceledException ? $"not read within {_sourceTimeout}" : SecretMasker.ForLog(ex.Message);
             Log.VulnerabilityDataFailed(_logger, client.DisplayName, reason);
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NuGet.Versioning;
@@ -18,15 +19,25 @@ internal static class RegistrationJson
     /// </summary>
     public const int MaxEntries = 10_000;
 
+    // The entries one answer may still add, over all its pages. The deserializer creates each page's list on its own,
+    // so the count travels with the read: set in the read's own async method, it is seen by that read only.
+    private static readonly AsyncLocal<StrongBox<int>?> EntriesLeft = new();
+
     /// <summary>Reads a registration index (its pages inline or as addresses) from <paramref name="utf8Json"/>.</summary>
-    public static async Task<Index> ReadIndexAsync(Stream utf8Json, CancellationToken cancellationToken) =>
-        await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Index, cancellationToken).ConfigureAwait(false)
+    public static async Task<Index> ReadIndexAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        EntriesLeft.Value = new StrongBox<int>(MaxEntries);
+        return await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Index, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException("The registration index is empty.");
+    }
 
     /// <summary>Reads a registration page that the index lists by address.</summary>
-    public static async Task<Page> ReadPageAsync(Stream utf8Json, CancellationToken cancellationToken) =>
-        await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Page, cancellationToken).ConfigureAwait(false)
+    public static async Task<Page> ReadPageAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        EntriesLeft.Value = new StrongBox<int>(MaxEntries);
+        return await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Page, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException("The registration page is empty.");
+    }
 
     /// <summary>The entries of <paramref name="leaves"/> that belong to <paramref name="id"/> and have a version.</summary>
     public static IEnumerable<PackageVersionEntry> EntriesOf(IEnumerable<Leaf> leaves, string id)
@@ -71,9 +82,9 @@ internal static class RegistrationJson
         [JsonPropertyName("items")]
         public LeafList? Items { get; set; }
 
-        /// <summary>Whether the page's range (lower to upper, both included) may hold <paramref name="version"/>; true when it does not say.</summary>
-        public bool MayHold(NuGet.Versioning.NuGetVersion version) =>
-            !(NuGetVersion.TryParse(Lower, out var lower) && version < lower) && !(NuGetVersion.TryParse(Upper, out var upper) && version > upper);
+        /// <summary>Whether the page's range (lower to upper, both included) says it holds <paramref name="version"/>.</summary>
+        public bool Holds(NuGetVersion version) =>
+            NuGetVersion.TryParse(Lower, out var lower) && NuGetVersion.TryParse(Upper, out var upper) && version >= lower && version <= upper;
     }
 
     /// <summary>One version's registration leaf.</summary>
@@ -176,8 +187,11 @@ internal static class RegistrationJson
     /// <summary>The pages of an index, at most <see cref="MaxEntries"/>.</summary>
     internal sealed class PageList() : BoundedList<Page>(MaxEntries, "The registration answer lists more than {0} pages.");
 
-    /// <summary>The leaves of a page, at most <see cref="MaxEntries"/>.</summary>
-    internal sealed class LeafList() : BoundedList<Leaf>(MaxEntries, "The registration answer lists more than {0} entries.");
+    /// <summary>The leaves of a page, at most <see cref="MaxEntries"/> over all pages of one answer.</summary>
+    internal sealed class LeafList() : BoundedList<Leaf>(MaxEntries, "The registration answer lists more than {0} entries.")
+    {
+        protected override bool Admit() => EntriesLeft.Value is not { } left || --left.Value >= 0;
+    }
 
     /// <summary>
     /// A catalog entry is an object in registration indexes and pages; elsewhere it can be the address of the catalog

@@ -25,7 +25,7 @@ internal static partial class ReportedValues
     /// <summary>An absolute http(s) URL without whitespace or control characters, or null.</summary>
     public static string? Url(string? value) =>
         value is { Length: > 0 and <= MaxUrlLength }
-        && !value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+        && !value.Any(c => char.IsWhiteSpace(c) || SecretMasker.IsUnsafe(c))
         && Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
             ? value
@@ -54,10 +54,10 @@ internal static partial class ReportedValues
         {
             for (var i = 0; i < span.Length; i++)
             {
-                span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+                span[i] = SecretMasker.IsUnsafe(text[i]) ? ' ' : text[i];
             }
         }).Trim();
-        return cut ? line + "…" : line;
+        return line.Length == 0 ? null : cut ? line + "…" : line;
     }
 
     /// <summary>
@@ -140,12 +140,12 @@ internal static partial class ReportedValues
     }
 
     // An SPDX license expression (MIT, Apache-2.0 OR MIT, (GPL-2.0+ WITH Classpath-exception-2.0)): no ':' or '/', so never a link.
-    [GeneratedRegex(@"^[A-Za-z0-9(][A-Za-z0-9.+\-() ]{0,255}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9(][A-Za-z0-9.+\-() ]{0,255}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SpdxShaped();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PackageIdShaped();
 
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ReasonShaped();
 }

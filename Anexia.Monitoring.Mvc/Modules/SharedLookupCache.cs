@@ -42,8 +42,11 @@ internal sealed partial class SharedLookupCache
     /// <summary>Failed calls in a row that pause the cache.</summary>
     public const int FailuresBeforePause = 3;
 
-    // At most this many reads at once: what one read may cost in memory is the entry's size, whatever is stored.
-    private const int ConcurrentReads = 4;
+    /// <summary>
+    /// The most reads at once, counted until the cache client's own call ends (also after a timeout): the client
+    /// receives a whole value before it hands it over, so this bounds what values of any size can cost at a time.
+    /// </summary>
+    public const int ConcurrentReads = 8;
 
     // How far ahead of this replica's clock another replica's may be.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
@@ -101,17 +104,19 @@ internal sealed partial class SharedLookupCache
     /// <summary>The shared entry of a package, when there is a valid one that has not expired by this replica's clock.</summary>
     public async Task<(ModuleInfo Info, DateTimeOffset ExpiresAt)?> GetAsync(InstalledPackage package, CancellationToken cancellationToken)
     {
-        if (_cache is null || !await ReadyAsync(cancellationToken) || !await _reads.WaitAsync(CallTimeout, cancellationToken))
+        if (_cache is null || !await ReadyAsync(cancellationToken) || !await _reads.WaitAsync(ConnectWait, cancellationToken))
         {
             return null;
         }
 
         byte[]? bytes;
+        Task<byte[]?>? call = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(CallTimeout);
-            bytes = await _cache.GetAsync(Key(package), timeout.Token).WaitAsync(CallTimeout, _time, cancellationToken);
+            call = _cache.GetAsync(Key(package), timeout.Token);
+            bytes = await call.WaitAsync(CallTimeout, _time, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -120,7 +125,19 @@ internal sealed partial class SharedLookupCache
         }
         finally
         {
-            _reads.Release();
+            if (call is null || call.IsCompleted)
+            {
+                _reads.Release();
+            }
+            else
+            {
+                _ = call.ContinueWith(
+                    static (ended, reads) =>
+                    {
+                        _ = ended.Exception;
+                        ((SemaphoreSlim)reads!).Release();
+                    }, _reads, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
 
         Worked();
