@@ -13,7 +13,7 @@ namespace Anexia.Monitoring.Mvc.Benchmarks;
 /// <summary>
 /// The memory a host spends on each hostile answer of docs/security.md, each in a fresh process: a host as the README
 /// builds it on a loopback feed that answers one way, asked for <c>modules</c> until its lookups are over. Prints the
-/// peak working set over the host's own before the first request, and what the managed heap still holds after a full
+/// peak working set over the built host's before it starts (its start and modules warm-up included), and what the managed heap still holds after a full
 /// collection. Usage: <c>hostile</c> (every scenario, one process each) or <c>hostile &lt;scenario&gt;</c>.
 /// Loopback only; each scenario ends by itself within a minute.
 /// </summary>
@@ -29,24 +29,23 @@ internal static class HostileAnswers
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["poison", var redisAddress, var source])
+        {
+            // The hostile writer is a process of its own, so that its 100 MB values are not in the measured one.
+            await PoisonAsync(redisAddress, source);
+            return 0;
+        }
+
         if (args.Length > 0)
         {
             return await RunOneAsync(args[0]);
         }
 
-        Console.WriteLine("scenario | peak over the idle host | heap kept after | notes");
+        Console.WriteLine("scenario | peak over the host before its start | heap kept after | notes");
         var status = 0;
         foreach (var scenario in Scenarios)
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-            {
-                start.ArgumentList.Add(typeof(HostileAnswers).Assembly.Location);
-            }
-
-            start.ArgumentList.Add("hostile");
-            start.ArgumentList.Add(scenario);
-            using var child = Process.Start(start)!;
+            using var child = Self("hostile", scenario);
             Console.WriteLine(await child.StandardOutput.ReadToEndAsync());
             await child.WaitForExitAsync();
             status |= child.ExitCode;
@@ -101,7 +100,11 @@ internal static class HostileAnswers
                 })!;
                 _ = redis.StandardOutput.ReadToEndAsync();
                 await ReplicaBenchmark.WaitForPortAsync(redisPort);
-                note = await PoisonAsync($"127.0.0.1:{redisPort}", feed, installed);
+                using (var writer = Self("hostile", "poison", $"127.0.0.1:{redisPort}", feed.ServiceIndexUrl))
+                {
+                    note = (await writer.StandardOutput.ReadToEndAsync()).Trim();
+                    await writer.WaitForExitAsync();
+                }
                 break;
             default:
                 Console.Error.WriteLine($"unknown scenario {scenario}; one of: {string.Join(", ", Scenarios)}");
@@ -110,6 +113,11 @@ internal static class HostileAnswers
 
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("HOSTILE_LOG") is not null)
+        {
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).AddFilter("Anexia", LogLevel.Debug);
+        }
+
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Configuration["AnxMonitoring:AccessToken"] = "hostile-bench-token";
         builder.Configuration["AnxMonitoring:PackageSources:0"] = feed.ServiceIndexUrl;
@@ -123,8 +131,7 @@ internal static class HostileAnswers
         builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration);
         await using var app = builder.Build();
         app.MapControllers();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        // Measured from before the start: the modules warm-up starts the lookups as soon as the host has started.
 
         using var self = Process.GetCurrentProcess();
         Collect();
@@ -143,6 +150,9 @@ internal static class HostileAnswers
                 await Task.Delay(10, CancellationToken.None);
             }
         });
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 
         using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         using var answer = await client.GetAsync($"{address}/anxapi/v1/modules?access_token=hostile-bench-token");
@@ -167,6 +177,23 @@ internal static class HostileAnswers
         }
 
         return 0;
+    }
+
+    /// <summary>This program again, in a process of its own, with <paramref name="arguments"/>.</summary>
+    private static Process Self(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(HostileAnswers).Assembly.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
     }
 
     private static void Collect()
@@ -257,23 +284,23 @@ internal static class HostileAnswers
     }
 
     /// <summary>Writes a 100 MB value under the shared-cache keys of four installed packages, as a hostile writer to the shared Redis would.</summary>
-    private static async Task<string> PoisonAsync(string redis, LocalNuGetFeed feed, List<InstalledPackage> installed)
+    private static async Task PoisonAsync(string redis, string source)
     {
         var services = new ServiceCollection();
         services.AddStackExchangeRedisCache(o => o.Configuration = redis);
         services.AddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.AddOptions<AnxMonitoringOptions>().Configure(o => o.PackageSources.Add(feed.ServiceIndexUrl));
+        services.AddOptions<AnxMonitoringOptions>().Configure(o => o.PackageSources.Add(source));
         services.AddSingleton<SharedLookupCache>();
         await using var provider = services.BuildServiceProvider();
         var cache = provider.GetRequiredService<IDistributedCache>();
         var keys = provider.GetRequiredService<SharedLookupCache>();
         var value = Encoding.UTF8.GetBytes("{\"padding\":\"" + new string('x', 100_000_000) + "\"}");
-        foreach (var package in installed.Take(4))
+        for (var i = 0; i < 4; i++)
         {
-            await cache.SetAsync(keys.Key(package), value);
+            await cache.SetAsync(keys.Key(new InstalledPackage($"Hostile.Package{i:D2}", "1.0.0")), value);
         }
 
-        return "4 entries of 100 MB";
+        Console.Write("4 entries of 100 MB");
     }
 }
