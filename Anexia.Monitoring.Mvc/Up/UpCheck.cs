@@ -22,13 +22,6 @@ internal sealed class UpCheck
         IsSwitchedOn = isSwitchedOn ?? (static () => true);
     }
 
-    /// <summary>
-    /// Whether the check's last run gave its thread back (returned, finished or awaiting) within
-    /// <see cref="UpCheckExecutor.HandOffDelay"/>: such a check is started on the thread that starts the checks; any other
-    /// on a work item of its own. False until it has run once.
-    /// </summary>
-    public bool WasQuick { get; set; }
-
     /// <summary>The name in messages such as <c>ERROR: &lt;name&gt; timed out</c> and in the logs.</summary>
     public string Name { get; }
 
