@@ -159,7 +159,7 @@ public sealed class NuGetConfigTests
     }
 
     [Test]
-    public async Task Mapping_PreparingTheRegistryForAColdStart_ContactsNoSourceBeforeALookupIsMappedToIt()
+    public async Task Mapping_ALookupContactsOnlyTheSourcesItsPackageMapsTo()
     {
         WriteNuGetConfig(credentials: true, mapping: true);
         var options = new AnxMonitoringOptions { UseNuGetConfig = true };
@@ -170,7 +170,6 @@ public sealed class NuGetConfigTests
             localPackagesFolder: null,
             nuGetConfigRoot: _root.FullName);
 
-        registry.Prepare();
         var info = await registry.LookupAsync("Fixture.Public", "1.0.0", CancellationToken.None);
 
         Assert.Multiple(() =>

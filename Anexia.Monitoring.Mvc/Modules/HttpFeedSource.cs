@@ -166,7 +166,6 @@ internal sealed class HttpFeedSource : PackageSourceBase
     /// </summary>
     public override Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken)
     {
-        Task<Task<VulnerabilityDatabase?>>? start = null;
         Task<VulnerabilityDatabase?>? current;
         lock (_gate)
         {
@@ -174,13 +173,12 @@ internal sealed class HttpFeedSource : PackageSourceBase
             if (current is null
                 || (current.IsCompleted && _time.GetElapsedTime(_vulnerabilitiesLoadStarted) >= (current.IsCompletedSuccessfully ? _cacheLifetime : _failureCacheLifetime)))
             {
+                // On the pool: the lock only publishes the load, whose first part (NuGet.Protocol's set-up) is slow.
                 _vulnerabilitiesLoadStarted = _time.GetTimestamp();
-                (current, start) = Deferred(LoadVulnerabilitiesAsync);
-                _vulnerabilities = current;
+                _vulnerabilities = current = Task.Run(LoadVulnerabilitiesAsync);
             }
         }
 
-        start?.RunSynchronously(TaskScheduler.Default);
         return current.WaitAsync(cancellationToken);
     }
 
@@ -214,11 +212,6 @@ internal sealed class HttpFeedSource : PackageSourceBase
             });
         return database;
     }
-
-    /// <summary>Starts reading the service index (once; a failed read is retried by the next lookup, which reports it).</summary>
-    public override void Prepare() =>
-        GetEndpointsAsync(CancellationToken.None).ContinueWith(
-            static read => _ = read.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static HttpSourceRequest Request(Uri uri) => new(uri, NuGetLogger.Instance)
     {
@@ -261,31 +254,18 @@ internal sealed class HttpFeedSource : PackageSourceBase
     /// <summary>The service index, read once; a failed read is retried by the next lookup.</summary>
     private Task<Endpoints> GetEndpointsAsync(CancellationToken cancellationToken)
     {
-        Task<Task<Endpoints>>? start = null;
         Task<Endpoints> current;
         lock (_gate)
         {
             if (_endpoints is null || _endpoints.IsFaulted || _endpoints.IsCanceled)
             {
-                (_endpoints, start) = Deferred(LoadEndpointsAsync);
+                _endpoints = Task.Run(LoadEndpointsAsync);
             }
 
             current = _endpoints;
         }
 
-        start?.RunSynchronously(TaskScheduler.Default);
         return current.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// A load to publish under <see cref="_gate"/> and to start, with <c>RunSynchronously</c> on the caller's thread,
-    /// only after leaving it: its synchronous first part (NuGet.Protocol's HTTP set-up, the request's start, tens of
-    /// milliseconds the first time) then never holds the lock that other lookups take.
-    /// </summary>
-    private static (Task<T> Load, Task<Task<T>> Start) Deferred<T>(Func<Task<T>> load)
-    {
-        var start = new Task<Task<T>>(load);
-        return (start.Unwrap(), start);
     }
 
     private async Task<Endpoints> LoadEndpointsAsync()

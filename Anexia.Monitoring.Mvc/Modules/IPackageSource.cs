@@ -31,12 +31,6 @@ internal interface IPackageSource
     /// <summary>The source's vulnerability data, or null when it publishes none.</summary>
     Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Starts, without waiting, what every lookup needs first (a feed's service index), so that the first lookups find
-    /// it ready or on its way; a failure is left for the next lookup to retry and report.
-    /// </summary>
-    void Prepare();
-
     /// <summary>The source for <paramref name="source"/>: a local folder or a v3 feed, with the lookup settings.</summary>
     static IPackageSource Create(PackageSource source, AnxMonitoringOptions options, TimeProvider time) => source.IsLocal
         ? new LocalFolderSource(source, options.ModulesFailureCacheLifetime, time)

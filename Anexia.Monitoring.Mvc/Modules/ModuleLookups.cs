@@ -51,21 +51,8 @@ internal sealed partial class ModuleLookups : IDisposable
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
 
-    /// <summary>
-    /// Gets ready for a cold start's lookups: connects to the shared cache where there is one (another instance's
-    /// lookups may make the registry's unneeded), else prepares the registry's sources (<see cref="PackageRegistry.Prepare"/>).
-    /// </summary>
-    public void Prepare()
-    {
-        if (_shared.IsEnabled)
-        {
-            _shared.StartConnecting();
-        }
-        else
-        {
-            _registry.Prepare();
-        }
-    }
+    /// <summary>Starts connecting to the shared cache, if there is one, before the cold start's lookups need it.</summary>
+    public void StartConnecting() => _shared.StartConnecting();
 
     /// <summary>The installed packages' entries once they are known; empty before (for the metrics' gauges).</summary>
     internal IReadOnlyList<Module> TryGetModules() => _modules.IsValueCreated && _modules.Value.IsCompletedSuccessfully ? _modules.Value.Result : [];

@@ -20,7 +20,7 @@ internal sealed class ModulesWarmUp : AfterStartService
     {
         try
         {
-            _lookups.Prepare();
+            _lookups.StartConnecting();
             await _catalog.GetReportAsync(stopping);
         }
         catch (OperationCanceledException)

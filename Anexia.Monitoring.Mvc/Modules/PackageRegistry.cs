@@ -15,14 +15,12 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// </summary>
 internal sealed partial class PackageRegistry
 {
-    private readonly Func<SourceSet> _createSources;
-    private Task<SourceSet>? _sources;
+    private readonly Lazy<Task<SourceSet>> _sources;
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
     private readonly TimeProvider _time;
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
     private readonly TimeSpan _sourceTimeout;
-    private int _prepared;
 
     public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
         : this(options, logger, LocalPackagesFolder(), time, telemetry: telemetry)
@@ -53,27 +51,14 @@ internal sealed partial class PackageRegistry
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
         // A source gets most of the lookup's time, so that one that does not answer fails alone and the others' answers count.
         _sourceTimeout = options.CurrentValue.LookupTimeout * 0.8;
-        _createSources = () => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot);
-    }
-
-    /// <summary>
-    /// Once: builds the sources (on the calling thread, the modules warm-up's, unless a lookup has started building
-    /// them), then starts what their lookups share first (each feed's service index) without waiting for it. A cold
-    /// start's lookups are then queued behind those steps instead of those steps behind the lookups.
-    /// </summary>
-    public void Prepare()
-    {
-        if (Interlocked.Exchange(ref _prepared, 1) == 0)
-        {
-            Sources(onThisThread: true).ContinueWith(
-                static built => built.Result.Prepare(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        // Reading NuGet.Config is file IO: on the pool, once, awaited by the lookups.
+        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot)));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
     public async Task<ModuleInfo> LookupAsync(string id, string installedVersion, CancellationToken cancellationToken)
     {
-        var clients = (await Sources().WaitAsync(cancellationToken)).For(id);
+        var clients = (await _sources.Value.WaitAsync(cancellationToken)).For(id);
         var installed = NuGetVersion.TryParse(installedVersion, out var parsed) ? parsed : null;
         using var sourceTimeout = new CancellationTokenSource(_sourceTimeout, _time);
         using var perSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, sourceTimeout.Token);
@@ -110,35 +95,6 @@ internal sealed partial class PackageRegistry
             out var dropped);
         _telemetry?.CountRejected("feed", "value", dropped);
         return info;
-    }
-
-    /// <summary>
-    /// The sources, built once: on the thread pool when a lookup asks first (reading NuGet.Config is file IO, and a
-    /// lookup awaits it without blocking a thread), on the calling thread when <see cref="Prepare"/> asks first.
-    /// </summary>
-    private Task<SourceSet> Sources(bool onThisThread = false)
-    {
-        if (Volatile.Read(ref _sources) is { } existing)
-        {
-            return existing;
-        }
-
-        var created = new Task<SourceSet>(_createSources);
-        if (Interlocked.CompareExchange(ref _sources, created, null) is { } other)
-        {
-            return other;
-        }
-
-        if (onThisThread)
-        {
-            created.RunSynchronously(TaskScheduler.Default);
-        }
-        else
-        {
-            created.Start(TaskScheduler.Default);
-        }
-
-        return created;
     }
 
     /// <summary>
@@ -390,18 +346,6 @@ internal sealed partial class PackageRegistry
                 .Select(g => IPackageSource.Create(g.First(), options, time))
                 .ToList();
             return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
-        }
-
-        /// <summary>
-        /// Every source's first step; none with package source mapping, where which sources a cold start needs
-        /// depends on the packages (a source no installed package maps to is never asked).
-        /// </summary>
-        public void Prepare()
-        {
-            if (_mapping is null)
-            {
-                _all.ForEach(source => source.Prepare());
-            }
         }
 
         public List<IPackageSource> For(string id)

@@ -33,9 +33,4 @@ internal abstract class PackageSourceBase : IPackageSource
     public abstract Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
 
     public abstract Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken);
-
-    /// <summary>Nothing by default: a source whose lookups share no first step has nothing to start early.</summary>
-    public virtual void Prepare()
-    {
-    }
 }

@@ -7,13 +7,9 @@ using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
-/// <summary>
-/// A cold start's first steps: the registry's sources made ready before the lookups queue up (the service index read
-/// once, shared by the lookups, a failure left to the next lookup), and the code that reads the answers compiled over
-/// samples of their shapes while the service index is on its way.
-/// </summary>
+/// <summary>A feed's service index is read once and shared by the lookups; a failed read is left to the next lookup.</summary>
 [TestFixture]
-public sealed class ModulesColdStartTests
+public sealed class ServiceIndexTests
 {
     private LocalNuGetFeed _feed = null!;
 
@@ -33,20 +29,17 @@ public sealed class ModulesColdStartTests
     private int ServiceIndexRequests => _feed.RequestsTo("/v3/index.json");
 
     [Test]
-    public async Task Prepare_ReadsTheServiceIndexBeforeAnyLookup_AndTheLookupsShareThatRead()
+    public async Task ConcurrentLookups_ShareOneServiceIndexRead()
     {
         var registry = Registry();
 
-        registry.Prepare();
-        registry.Prepare();
-        await ModulesHost.WaitUntilAsync(() => ServiceIndexRequests == 1, () => $"{ServiceIndexRequests} service index requests");
-        var registrationsBeforeLookups = _feed.RequestsTo("/v3/registration/");
-        var alpha = await registry.LookupAsync("Fixture.Alpha", "1.0.0", CancellationToken.None);
-        var paged = await registry.LookupAsync("Fixture.Paged", "1.0.0", CancellationToken.None);
+        var lookups = await Task.WhenAll(
+            registry.LookupAsync("Fixture.Alpha", "1.0.0", CancellationToken.None),
+            registry.LookupAsync("Fixture.Paged", "1.0.0", CancellationToken.None));
+        var (alpha, paged) = (lookups[0], lookups[1]);
 
         Assert.Multiple(() =>
         {
-            Assert.That(registrationsBeforeLookups, Is.Zero, "preparing reads the service index only");
             Assert.That(ServiceIndexRequests, Is.EqualTo(1), "one service index read, shared by the lookups");
             Assert.That(alpha.NewestVersion, Is.EqualTo(NuGetVersion.Parse("1.1.0")));
             Assert.That(paged.NewestVersion, Is.EqualTo(NuGetVersion.Parse("3.0.0")));
@@ -54,13 +47,11 @@ public sealed class ModulesColdStartTests
     }
 
     [Test]
-    public async Task Prepare_WhenTheServiceIndexFails_TheNextLookupReportsTheFailureAndOneAfterTheFeedRecoversSucceeds()
+    public async Task WhenTheServiceIndexFails_TheLookupReportsTheFailure_AndOneAfterTheFeedRecoversSucceeds()
     {
         var registry = Registry();
         _feed.Fault = FeedFault.Status500;
 
-        registry.Prepare();
-        await ModulesHost.WaitUntilAsync(() => ServiceIndexRequests >= 1, () => "the prepared service index read never went out");
         var failed = Assert.CatchAsync<HttpRequestException>(() => registry.LookupAsync("Fixture.Alpha", "1.0.0", CancellationToken.None));
         _feed.Fault = FeedFault.None;
         var recovered = await registry.LookupAsync("Fixture.Alpha", "1.0.0", CancellationToken.None);
