@@ -31,11 +31,9 @@ public sealed class ConfigurationTests
             Assert.That(options.TestQueryUsers, Is.True);
             Assert.That(options.CheckTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));
             Assert.That(options.UpCacheLifetime, Is.EqualTo(TimeSpan.FromSeconds(1)));
-            foreach (var setting in AnxMonitoringSettings.All)
-            {
-                var value = typeof(AnxMonitoringOptions).GetProperty(setting.Name)!.GetValue(options);
-                Assert.That(value, (setting.DefaultValue is string[]) ? Is.Empty : Is.EqualTo(setting.DefaultValue), $"{setting.Name}'s default");
-            }
+            Assert.That(options.PackageSources, Is.Empty);
+            Assert.That(options.LookupConcurrency, Is.EqualTo(16));
+            Assert.That(options.MaxFeedResponseBytes, Is.EqualTo(16L * 1024 * 1024));
         });
     }
 
@@ -193,7 +191,7 @@ public sealed class ConfigurationTests
     [TestCase("no", false)]
     [TestCase("0", false)]
     public void ParseFlag_ReadsDjangoAndEnvironmentSpellings(string value, bool expected) =>
-        Assert.That(AnxMonitoringSettings.ParseFlag(value), Is.EqualTo((true, expected)));
+        Assert.That(AnxMonitoringConfiguration.ParseFlag(value), Is.EqualTo(expected));
 
     [Test]
     public void AddAnxMonitoring_GuardsItsArguments()
@@ -224,6 +222,46 @@ public sealed class ConfigurationTests
         await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.OK, "OK");
         Assert.That(host.Services.GetServices<IHostedService>().Count(s => s.GetType().Name == "AnxMonitoringStartupWarning"), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task AddAnxMonitoringWithADelegate_ReadsTheTokenFromTheFlatKey_AndTheDelegateRunsAfterTheConfiguration()
+    {
+        await using var host = await MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["AnxMonitoring:AccessToken"] = null,
+                ["ANX_MONITORING_ACCESS_TOKEN"] = "flat-token",
+                ["AnxMonitoring:CheckTimeout"] = "7",
+            },
+            withIdentityDatabase: false,
+            addMonitoring: b => b.Services.AddControllers().AddAnxMonitoring(o => o.CheckTimeout = TimeSpan.FromSeconds(3)));
+
+        using var response = await host.GetUpAsync("flat-token");
+        var options = host.Services.GetRequiredService<IOptions<AnxMonitoringOptions>>().Value;
+
+        await ContractAssert.IsPlainTextAsync(response, HttpStatusCode.OK, "OK");
+        Assert.That(options.CheckTimeout, Is.EqualTo(TimeSpan.FromSeconds(3)), "the delegate's value, set after the section's");
+    }
+
+    [Test]
+    public void InvalidSettings_OneLineEach_EchoTheValueAsWritten()
+    {
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["AnxMonitoring:CheckTimeout"] = "-5", ["ANX_MONITORING_LOOKUP_CONCURRENCY"] = " 0 " },
+            withIdentityDatabase: false));
+
+        Assert.That(error!.Failures, Is.EquivalentTo(new[]
+        {
+            "The setting AnxMonitoring:CheckTimeout must be a positive number of seconds (at most about 24 days), or a time span such as 00:00:05; -5 is not.",
+            "The setting ANX_MONITORING_LOOKUP_CONCURRENCY must be a whole number from 1 to 256; 0 is not.",
+        }));
+    }
+
+    [TestCase("UseNuGetConfig", "ANX_MONITORING_USE_NUGET_CONFIG")]
+    [TestCase("TestDbConnections", "ANX_MONITORING_TEST_DB_CONNECTIONS")]
+    [TestCase("ModulesFailureCacheLifetime", "ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME")]
+    public void FlatKey_IsDerivedFromTheProperty(string setting, string flatKey) =>
+        Assert.That(AnxMonitoringConfiguration.FlatKeyOf(setting), Is.EqualTo(flatKey));
 
     [Test]
     public async Task Host_ThatOnlyReferencesTheLibrary_HasNoMonitoringEndpoints()

@@ -180,7 +180,7 @@ public sealed class ModulesEndpointTests
                 </package>
                 """);
             await using var host = await ModulesHost.StartAsync(_feed.ServiceIndexUrl, services: s => s.AddSingleton(provider => new PackageRegistry(
-                provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AnxMonitoringOptions>>(),
+                provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnxMonitoringOptions>>(),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<PackageRegistry>.Instance,
                 folder.FullName)));
 

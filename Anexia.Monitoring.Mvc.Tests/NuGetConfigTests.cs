@@ -165,7 +165,7 @@ public sealed class NuGetConfigTests
         var options = new AnxMonitoringOptions { UseNuGetConfig = true };
         options.PackageSources.Add(_emptySource.FullName);
         var registry = new PackageRegistry(
-            Moq.Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(m => m.CurrentValue == options),
+            Options.Create(options),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<PackageRegistry>.Instance,
             localPackagesFolder: null,
             nuGetConfigRoot: _root.FullName);
@@ -185,7 +185,7 @@ public sealed class NuGetConfigTests
             new() { ["AnxMonitoring:UseNuGetConfig"] = "true" },
             installed: [new("Contoso.Internal", "1.0.0"), new("Fixture.Public", "1.0.0")],
             services: s => s.AddSingleton(provider => new PackageRegistry(
-                provider.GetRequiredService<IOptionsMonitor<AnxMonitoringOptions>>(),
+                provider.GetRequiredService<IOptions<AnxMonitoringOptions>>(),
                 provider.GetRequiredService<ILogger<PackageRegistry>>(),
                 localPackagesFolder: null,
                 nuGetConfigRoot: _root.FullName)));

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
@@ -80,7 +79,6 @@ public sealed partial class ProjectDisciplineTests
     [Test]
     public void ConfigurationReference_ListsEverySetting_WithItsFlatKeyAndDefault()
     {
-        var flatKeys = AnxMonitoringSettings.All.ToDictionary(setting => setting.Name, setting => setting.FlatKey);
         var settings = typeof(AnxMonitoringOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance);
         var rows = SettingRow().Matches(RepositoryFiles.Read("docs/configuration.md"))
             .ToDictionary(m => m.Groups[1].Value, m => (FlatKey: m.Groups[2].Value, Default: m.Groups[3].Value.Trim()));
@@ -88,7 +86,6 @@ public sealed partial class ProjectDisciplineTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(flatKeys.Keys, Is.EquivalentTo(settings.Select(p => p.Name)), "every setting has a flat key");
             foreach (var setting in settings)
             {
                 if (!rows.TryGetValue(setting.Name, out var row))
@@ -97,10 +94,8 @@ public sealed partial class ProjectDisciplineTests
                     continue;
                 }
 
-                Assert.That(row.FlatKey, Is.EqualTo(flatKeys.GetValueOrDefault(setting.Name)), $"{setting.Name}'s flat key");
+                Assert.That(row.FlatKey, Is.EqualTo(Configuration.AnxMonitoringConfiguration.FlatKeyOf(setting.Name)), $"{setting.Name}'s flat key");
                 Assert.That(row.Default, DocumentedDefault(setting.GetValue(defaults)), $"{setting.Name}'s default");
-                var tableDefault = AnxMonitoringSettings.All.Single(t => t.Name == setting.Name).DefaultValue;
-                Assert.That(setting.GetValue(defaults), (tableDefault is string[]) ? Is.Empty : Is.EqualTo(tableDefault), $"{setting.Name}'s default is the table's");
             }
         });
     }

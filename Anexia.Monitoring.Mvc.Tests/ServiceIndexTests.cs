@@ -2,7 +2,6 @@ using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Moq;
 using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Tests;
@@ -23,7 +22,7 @@ public sealed class ServiceIndexTests
     {
         var options = new AnxMonitoringOptions { LookupTimeout = TimeSpan.FromSeconds(10) };
         options.PackageSources.Add(_feed.ServiceIndexUrl);
-        return new PackageRegistry(Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(m => m.CurrentValue == options), NullLogger<PackageRegistry>.Instance, localPackagesFolder: null);
+        return new PackageRegistry(Options.Create(options), NullLogger<PackageRegistry>.Instance, localPackagesFolder: null);
     }
 
     private int ServiceIndexRequests => _feed.RequestsTo("/v3/index.json");

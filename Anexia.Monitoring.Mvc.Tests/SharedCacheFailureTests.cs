@@ -24,7 +24,7 @@ public sealed class SharedCacheFailureTests
     {
         var services = new ServiceCollection().AddSingleton(_cache.Object).BuildServiceProvider();
         var options = new AnxMonitoringOptions { PackageSources = { "https://feed.example.test/v3/index.json" } };
-        _shared = new SharedLookupCache(services, new Monitor(options), TimeProvider.System, new Logger<SharedLookupCache>(new LoggerFactory([_logs])));
+        _shared = new SharedLookupCache(services, Options.Create(options), TimeProvider.System, new Logger<SharedLookupCache>(new LoggerFactory([_logs])));
     }
 
     [TearDown]
@@ -74,14 +74,5 @@ public sealed class SharedCacheFailureTests
             Assert.That(warnings, Has.Count.EqualTo(1));
             Assert.That(warnings[0].Message, Does.Contain("password=***").And.Not.Contain("CacheSecret"));
         });
-    }
-
-    private sealed class Monitor(AnxMonitoringOptions options) : IOptionsMonitor<AnxMonitoringOptions>
-    {
-        public AnxMonitoringOptions CurrentValue => options;
-
-        public AnxMonitoringOptions Get(string? name) => options;
-
-        public IDisposable? OnChange(Action<AnxMonitoringOptions, string?> listener) => null;
     }
 }

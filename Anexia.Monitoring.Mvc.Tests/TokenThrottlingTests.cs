@@ -158,7 +158,7 @@ public sealed class TokenThrottlingTests
     {
         var options = new AnxMonitoringOptions { FailedTokenLimit = 2 };
         using var throttle = new FailedTokenThrottle(
-            new StaticOptionsMonitor(options), TimeProvider.System, NullLogger<FailedTokenThrottle>.Instance);
+            Options.Create(options), TimeProvider.System, NullLogger<FailedTokenThrottle>.Instance);
 
         var admitted = 0;
         for (var i = 0; i < FailedTokenThrottle.MaxTrackedAddresses + 5_000; i++)
@@ -181,7 +181,7 @@ public sealed class TokenThrottlingTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new AnxMonitoringOptions { FailedTokenLimit = 2, FailedTokenWindow = TimeSpan.FromSeconds(60) };
-        using var throttle = new FailedTokenThrottle(new StaticOptionsMonitor(options), time, NullLogger<FailedTokenThrottle>.Instance);
+        using var throttle = new FailedTokenThrottle(Options.Create(options), time, NullLogger<FailedTokenThrottle>.Instance);
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.7");
 
@@ -220,14 +220,5 @@ public sealed class TokenThrottlingTests
             Assert.That(throttled.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
             Assert.That(throttled.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(19)));
         });
-    }
-
-    private sealed class StaticOptionsMonitor(AnxMonitoringOptions options) : IOptionsMonitor<AnxMonitoringOptions>
-    {
-        public AnxMonitoringOptions CurrentValue => options;
-
-        public AnxMonitoringOptions Get(string? name) => options;
-
-        public IDisposable? OnChange(Action<AnxMonitoringOptions, string?> listener) => null;
     }
 }

@@ -19,7 +19,7 @@ public sealed class UpCheckRunnerTests
     {
         var source = new Mock<IUpCheckSource>();
         source.Setup(s => s.Checks).Returns(checks);
-        var options = Mock.Of<IOptionsMonitor<AnxMonitoringOptions>>(o => o.CurrentValue == settings);
+        var options = Options.Create(settings);
         var time = new FakeTimeProvider();
         var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
         var executor = new UpCheckExecutor(scopes, time, NullLogger<UpCheckExecutor>.Instance);

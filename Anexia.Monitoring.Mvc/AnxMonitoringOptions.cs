@@ -1,4 +1,4 @@
-using Anexia.Monitoring.Mvc.Configuration;
+using System.ComponentModel.DataAnnotations;
 
 namespace Anexia.Monitoring.Mvc;
 
@@ -21,6 +21,10 @@ public sealed class AnxMonitoringOptions
     /// </summary>
     public const string HealthCheckExcludeTag = "anx-monitoring-exclude";
 
+    // The range of durations: from a millisecond (or zero where allowed) to what a timer takes (about 24 days).
+    private const string Positive = "00:00:00.001";
+    private const string Longest = "24.20:31:23.647";
+
     /// <summary>
     /// The token a caller must pass, as the query parameter <c>access_token</c> or as the header
     /// <c>Authorization: Bearer &lt;token&gt;</c>. Default: none, and while neither this nor
@@ -40,13 +44,13 @@ public sealed class AnxMonitoringOptions
     /// Whether <c>up</c> checks that every registered <c>DbContext</c> can open its connection.
     /// Default: <see langword="true"/>. Flat key: <c>ANX_MONITORING_TEST_DB_CONNECTIONS</c>.
     /// </summary>
-    public bool TestDbConnections { get; set; } = AnxMonitoringSettings.TestDbConnections.Default;
+    public bool TestDbConnections { get; set; } = true;
 
     /// <summary>
     /// Whether <c>up</c> runs a cheap query against the users table of every ASP.NET Core Identity context.
     /// Default: <see langword="true"/>. Flat key: <c>ANX_MONITORING_TEST_QUERY_USERS</c>.
     /// </summary>
-    public bool TestQueryUsers { get; set; } = AnxMonitoringSettings.TestQueryUsers.Default;
+    public bool TestQueryUsers { get; set; } = true;
 
     /// <summary>
     /// Whether <c>up</c> also runs the host's ASP.NET Core health checks (where the host called
@@ -54,7 +58,7 @@ public sealed class AnxMonitoringOptions
     /// <c>ERROR: &lt;name&gt;: &lt;description&gt;</c>. Default: <see langword="true"/>.
     /// Flat key: <c>ANX_MONITORING_INCLUDE_HEALTH_CHECKS</c>.
     /// </summary>
-    public bool IncludeHealthChecks { get; set; } = AnxMonitoringSettings.IncludeHealthChecks.Default;
+    public bool IncludeHealthChecks { get; set; } = true;
 
     /// <summary>
     /// Names of the host's health checks that <c>up</c> leaves out (exact names, compared without regard to case);
@@ -77,7 +81,8 @@ public sealed class AnxMonitoringOptions
     /// Default: 10 seconds. Must be positive and finite.
     /// Flat key: <c>ANX_MONITORING_CHECK_TIMEOUT</c> (seconds, or a time span such as <c>00:00:05</c>).
     /// </summary>
-    public TimeSpan CheckTimeout { get; set; } = AnxMonitoringSettings.CheckTimeout.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long the answer of a finished run of the <c>up</c> checks is given to further requests before the checks
@@ -86,7 +91,8 @@ public sealed class AnxMonitoringOptions
     /// Default: 1 second. <see cref="TimeSpan.Zero"/>: a new run for every
     /// request that finds none in flight. Flat key: <c>ANX_MONITORING_UP_CACHE_LIFETIME</c> (seconds, or a time span).
     /// </summary>
-    public TimeSpan UpCacheLifetime { get; set; } = AnxMonitoringSettings.UpCacheLifetime.Default;
+    [Range(typeof(TimeSpan), "00:00:00", Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan UpCacheLifetime { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How many failed token checks one client address may have per <see cref="FailedTokenWindow"/>; further
@@ -96,14 +102,16 @@ public sealed class AnxMonitoringOptions
     /// count per /64. Default: 60. <c>0</c> switches the throttling off (every failure gets 401). Flat key:
     /// <c>ANX_MONITORING_FAILED_TOKEN_LIMIT</c>.
     /// </summary>
-    public int FailedTokenLimit { get; set; } = AnxMonitoringSettings.FailedTokenLimit.Default;
+    [Range(0, int.MaxValue)]
+    public int FailedTokenLimit { get; set; } = 60;
 
     /// <summary>
     /// The window of <see cref="FailedTokenLimit"/>, and the interval of the one Warning that sums up the refused
     /// requests (their count and the addresses most of them came from). Default: one minute. Flat key:
     /// <c>ANX_MONITORING_FAILED_TOKEN_WINDOW</c> (seconds, or a time span).
     /// </summary>
-    public TimeSpan FailedTokenWindow { get; set; } = AnxMonitoringSettings.FailedTokenWindow.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan FailedTokenWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Whether <c>up</c> runs twice in the background right after the application has started (without delaying the
@@ -113,7 +121,7 @@ public sealed class AnxMonitoringOptions
     /// is given to requests within <see cref="UpCacheLifetime"/>, as any run's. Default: <see langword="true"/>.
     /// Flat key: <c>ANX_MONITORING_UP_WARM_UP</c>.
     /// </summary>
-    public bool UpWarmUp { get; set; } = AnxMonitoringSettings.UpWarmUp.Default;
+    public bool UpWarmUp { get; set; } = true;
 
     /// <summary>
     /// The package sources <c>modules</c> asks for newest versions and licences: NuGet v3 service index URLs or
@@ -134,7 +142,7 @@ public sealed class AnxMonitoringOptions
     /// one does not count). Has no effect without one. Default: <see langword="true"/>. Flat key:
     /// <c>ANX_MONITORING_USE_DISTRIBUTED_CACHE</c>.
     /// </summary>
-    public bool UseDistributedCache { get; set; } = AnxMonitoringSettings.UseDistributedCache.Default;
+    public bool UseDistributedCache { get; set; } = true;
 
     /// <summary>
     /// Packages left out of <c>modules</c>: exact ids or patterns with <c>*</c> (<c>Microsoft.*</c>), compared
@@ -150,57 +158,53 @@ public sealed class AnxMonitoringOptions
     /// largest registration answers and vulnerability files of the public NuGet feed. Between 64 KiB and 1 GiB.
     /// Flat key: <c>ANX_MONITORING_MAX_FEED_RESPONSE_BYTES</c>.
     /// </summary>
-    public long MaxFeedResponseBytes { get; set; } = AnxMonitoringSettings.MaxFeedResponseBytes.Default;
+    [Range(typeof(long), "65536", "1073741824", ParseLimitsInInvariantCulture = true)]
+    public long MaxFeedResponseBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
     /// How long a package's newest version and licences are kept before they are looked up again (in the
     /// background, while the old data is still answered). Default: 60
     /// minutes. Flat key: <c>ANX_MONITORING_MODULES_CACHE_LIFETIME</c>.
     /// </summary>
-    public TimeSpan ModulesCacheLifetime { get; set; } = AnxMonitoringSettings.ModulesCacheLifetime.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan ModulesCacheLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
     /// How long a failed lookup is remembered before the package is asked for again, so that a broken source is
     /// not hammered. Default: 120 seconds. Flat key:
     /// <c>ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME</c>.
     /// </summary>
-    public TimeSpan ModulesFailureCacheLifetime { get; set; } = AnxMonitoringSettings.ModulesFailureCacheLifetime.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan ModulesFailureCacheLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How many package lookups may be in flight at once, across all requests. Default:
     /// 16; between 1 and 256. Flat key: <c>ANX_MONITORING_LOOKUP_CONCURRENCY</c>.
     /// </summary>
-    public int LookupConcurrency { get; set; } = AnxMonitoringSettings.LookupConcurrency.Default;
+    [Range(1, 256)]
+    public int LookupConcurrency { get; set; } = 16;
 
     /// <summary>
     /// How long one package's lookup may take, retries included, before it counts as failed. Default:
     /// 15 seconds. Flat key: <c>ANX_MONITORING_LOOKUP_TIMEOUT</c>.
     /// </summary>
-    public TimeSpan LookupTimeout { get; set; } = AnxMonitoringSettings.LookupTimeout.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// The longest a <c>modules</c> request waits for lookups; what is unresolved by then is answered as
     /// <c>null</c> and filled in by a later request. Default: 5 seconds.
     /// Flat key: <c>ANX_MONITORING_MODULES_DEADLINE</c>.
     /// </summary>
-    public TimeSpan ModulesDeadline { get; set; } = AnxMonitoringSettings.ModulesDeadline.Default;
+    [Range(typeof(TimeSpan), Positive, Longest, ParseLimitsInInvariantCulture = true)]
+    public TimeSpan ModulesDeadline { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Where each configured setting was read from (the key as the configuration names it, section or flat) and the
-    /// value read there.
-    /// </summary>
-    internal Dictionary<string, (string Key, object? Value)> Sources { get; } = new(StringComparer.Ordinal);
+    /// <summary>Where each configured setting was read from (the key as written), the value read and its text.</summary>
+    internal Dictionary<string, (string Key, object? Value, string Text)> Configured { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The settings whose configured value could not be read.</summary>
     internal HashSet<string> Unreadable { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The configured values that could not be read, one message each; reported at start-up by the validator.</summary>
     internal List<string> ReadErrors { get; } = [];
-
-    /// <summary>
-    /// The key a setting's current value came from, or the property's name when it was set in code (also when code
-    /// changed a configured value afterwards).
-    /// </summary>
-    internal string SourceOf(string setting, object? value) =>
-        Sources.TryGetValue(setting, out var source) && Equals(source.Value, value) ? source.Key : $"{nameof(AnxMonitoringOptions)}.{setting}";
 }

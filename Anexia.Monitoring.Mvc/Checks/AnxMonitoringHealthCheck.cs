@@ -13,10 +13,10 @@ namespace Anexia.Monitoring.Mvc.Checks;
 internal sealed class AnxMonitoringHealthCheck : IHealthCheck
 {
     private readonly DatabaseCheckSource _databaseChecks;
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly UpCheckExecutor _executor;
 
-    public AnxMonitoringHealthCheck(DatabaseCheckSource databaseChecks, IOptionsMonitor<AnxMonitoringOptions> options, UpCheckExecutor executor)
+    public AnxMonitoringHealthCheck(DatabaseCheckSource databaseChecks, IOptions<AnxMonitoringOptions> options, UpCheckExecutor executor)
     {
         _databaseChecks = databaseChecks;
         _options = options;
@@ -27,7 +27,7 @@ internal sealed class AnxMonitoringHealthCheck : IHealthCheck
     {
         ArgumentNullException.ThrowIfNull(context);
         IReadOnlyList<UpCheck> checks = [.. _databaseChecks.Checks];
-        var outcomes = await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout, cancellationToken);
+        var outcomes = await _executor.RunAsync(checks, _options.Value.CheckTimeout, cancellationToken);
 
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         var problems = new List<string>();

@@ -13,24 +13,24 @@ internal sealed class DatabaseCheckSource : IUpCheckSource
 {
     private readonly Lazy<UpCheck[]> _checks;
 
-    public DatabaseCheckSource(DbContextRegistrations contexts, IOptionsMonitor<AnxMonitoringOptions> options)
+    public DatabaseCheckSource(DbContextRegistrations contexts, IOptions<AnxMonitoringOptions> options)
     {
         _checks = new Lazy<UpCheck[]>(() => Create(contexts, options));
     }
 
     public IEnumerable<UpCheck> Checks => _checks.Value;
 
-    private static UpCheck[] Create(DbContextRegistrations contexts, IOptionsMonitor<AnxMonitoringOptions> options)
+    private static UpCheck[] Create(DbContextRegistrations contexts, IOptions<AnxMonitoringOptions> options)
     {
         var accessors = contexts.Types.Select(DbContextAccessor.Create).ToList();
         var connections = accessors.Select(accessor => UpCheck.Of(
             $"{accessor.ContextName} database connection",
             (check, cancellationToken) => accessor.TestConnectionAsync(check.Services, cancellationToken),
-            () => options.CurrentValue.TestDbConnections));
+            () => options.Value.TestDbConnections));
         var users = accessors.Where(a => a.UserType is not null).Select(accessor => UpCheck.Of(
             $"{accessor.ContextName} users query",
             (check, cancellationToken) => accessor.QueryUsersAsync(check.Services, cancellationToken),
-            () => options.CurrentValue.TestQueryUsers));
+            () => options.Value.TestQueryUsers));
         return [.. connections, .. users];
     }
 }

@@ -18,10 +18,10 @@ namespace Anexia.Monitoring.Mvc.Checks;
 internal sealed class HealthCheckBridge : IUpCheckSource
 {
     private readonly IServiceProvider _services;
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly Lazy<UpCheck[]> _checks;
 
-    public HealthCheckBridge(IServiceProvider services, IOptionsMonitor<AnxMonitoringOptions> options)
+    public HealthCheckBridge(IServiceProvider services, IOptions<AnxMonitoringOptions> options)
     {
         _services = services;
         _options = options;
@@ -55,7 +55,7 @@ internal sealed class HealthCheckBridge : IUpCheckSource
 
     private bool IsIncluded(string name)
     {
-        var options = _options.CurrentValue;
+        var options = _options.Value;
         return options.IncludeHealthChecks && !options.ExcludeHealthChecks.Contains(name, StringComparer.OrdinalIgnoreCase);
     }
 

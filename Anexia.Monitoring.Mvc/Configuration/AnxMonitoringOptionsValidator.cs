@@ -1,13 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
 using Microsoft.Extensions.Options;
 
 namespace Anexia.Monitoring.Mvc.Configuration;
 
 /// <summary>
-/// Checks <see cref="AnxMonitoringOptions"/> at start-up (<c>ValidateOnStart</c>): every value
-/// that could not be read and every value out of its range (<see cref="AnxMonitoringSettings"/>), each named by the key
-/// it came from as the configuration spells it (<c>AnxMonitoring:CheckTimeout</c> or <c>ANX_MONITORING_CHECK_TIMEOUT</c>),
-/// or by the property when it was set in code. The host then stops with an <see cref="OptionsValidationException"/>
-/// listing them all.
+/// Checks <see cref="AnxMonitoringOptions"/> at start-up (<c>ValidateOnStart</c>): every value that could not be read,
+/// and every value outside the <see cref="RangeAttribute"/> of its property, one line each, named by the key it came
+/// from as the configuration spells it and echoed as it was written there (or by the property, when it was set in
+/// code). The host then stops with an <see cref="OptionsValidationException"/> listing them all.
 /// </summary>
 internal sealed class AnxMonitoringOptionsValidator : IValidateOptions<AnxMonitoringOptions>
 {
@@ -15,15 +17,26 @@ internal sealed class AnxMonitoringOptionsValidator : IValidateOptions<AnxMonito
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>(options.ReadErrors);
-        foreach (var setting in AnxMonitoringSettings.All)
+        foreach (var setting in AnxMonitoringConfiguration.Settings)
         {
-            if (setting.Problem(options) is { } problem)
+            if (setting.GetCustomAttribute<RangeAttribute>() is { } range && !options.Unreadable.Contains(setting.Name)
+                && setting.GetValue(options) is { } value && !range.IsValid(value))
             {
-                failures.Add(problem);
+                var (key, written) = options.Configured.TryGetValue(setting.Name, out var configured) && Equals(configured.Value, value)
+                    ? (configured.Key, configured.Text)
+                    : ($"{nameof(AnxMonitoringOptions)}.{setting.Name}", Format(value));
+                failures.Add($"The setting {key} must be {AnxMonitoringConfiguration.Expected(setting)}; {written} is not.");
             }
         }
 
-        // Distinct: AddAnxMonitoring(configuration) called twice reads every value twice.
+        // Distinct: AddAnxMonitoring called twice reads every value twice.
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));
     }
+
+    private static string Format(object value) => value switch
+    {
+        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
 }

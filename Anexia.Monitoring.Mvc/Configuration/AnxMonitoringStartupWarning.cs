@@ -7,10 +7,10 @@ namespace Anexia.Monitoring.Mvc.Configuration;
 /// <summary>Logs one warning at start-up when no access token is configured, since both endpoints then answer 401.</summary>
 internal sealed partial class AnxMonitoringStartupWarning : IHostedService
 {
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly ILogger<AnxMonitoringStartupWarning> _logger;
 
-    public AnxMonitoringStartupWarning(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<AnxMonitoringStartupWarning> logger)
+    public AnxMonitoringStartupWarning(IOptions<AnxMonitoringOptions> options, ILogger<AnxMonitoringStartupWarning> logger)
     {
         _options = options;
         _logger = logger;
@@ -18,7 +18,7 @@ internal sealed partial class AnxMonitoringStartupWarning : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = _options.CurrentValue;
+        var options = _options.Value;
         if (string.IsNullOrWhiteSpace(options.AccessToken) && options.AccessTokens.All(string.IsNullOrWhiteSpace))
         {
             Log.NoAccessToken(_logger);

@@ -20,7 +20,10 @@ public static class AnxMonitoringMvcBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings given in code. Safe to call twice.</summary>
+    /// <summary>
+    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the host's configuration (the section
+    /// <c>AnxMonitoring</c> and the flat <c>ANX_MONITORING_*</c> keys), then <paramref name="configure"/>. Safe to call twice.
+    /// </summary>
     /// <param name="builder">The MVC builder returned by <c>AddControllers()</c> or <c>AddControllersWithViews()</c>.</param>
     /// <param name="configure">Sets the options, such as <see cref="AnxMonitoringOptions.AccessToken"/>.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>

@@ -29,13 +29,15 @@ public static class AnxMonitoringServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<IConfigureOptions<AnxMonitoringOptions>>(new ConfigureAnxMonitoringOptions(configuration));
+        services.AddSingleton<IConfigureOptions<AnxMonitoringOptions>>(new AnxMonitoringConfiguration(configuration));
         return services.AddAnxMonitoringCore();
     }
 
     /// <summary>
-    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings given in code. Adds the controller as
-    /// an MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to call twice.
+    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the host's configuration (the section
+    /// <c>AnxMonitoring</c> and the flat <c>ANX_MONITORING_*</c> keys), then <paramref name="configure"/>. Adds the
+    /// controller as an MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to
+    /// call twice.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Sets the options, such as <see cref="AnxMonitoringOptions.AccessToken"/>.</param>
@@ -44,6 +46,7 @@ public static class AnxMonitoringServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AnxMonitoringOptions>, HostConfiguration>());
         services.Configure(configure);
         return services.AddAnxMonitoringCore();
     }

@@ -36,7 +36,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
     private static readonly PreparedBodyResult TooManyRequests = PreparedBodyResult.PlainText(StatusCodes.Status429TooManyRequests, TooManyRequestsBody);
 
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly FailedTokenThrottle _throttle;
     private readonly ILogger<AccessTokenFilter> _logger;
     private AcceptedTokens? _accepted;
@@ -44,7 +44,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
 
     public AccessTokenFilter(
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         FailedTokenThrottle throttle,
         ILogger<AccessTokenFilter> logger,
         Telemetry.AnxMonitoringTelemetry? telemetry = null)
@@ -64,7 +64,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
             return;
         }
 
-        var rejection = Check(_options.CurrentValue, request.Query[QueryParameter], request.Headers.Authorization);
+        var rejection = Check(_options.Value, request.Query[QueryParameter], request.Headers.Authorization);
         if (rejection is null)
         {
             return;

@@ -29,7 +29,7 @@ internal sealed partial class FailedTokenThrottle : IDisposable
 
     private const string OtherAddresses = "other addresses";
 
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<FailedTokenThrottle> _logger;
     private readonly Lock _gate = new();
@@ -41,7 +41,7 @@ internal sealed partial class FailedTokenThrottle : IDisposable
     private long _throttled;
     private ITimer? _summaryTimer;
 
-    public FailedTokenThrottle(IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
+    public FailedTokenThrottle(IOptions<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
     {
         _options = options;
         _time = time;
@@ -56,7 +56,7 @@ internal sealed partial class FailedTokenThrottle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         retryAfter = TimeSpan.Zero;
-        var options = _options.CurrentValue;
+        var options = _options.Value;
         var address = ClientKey(context.Connection.RemoteIpAddress);
         var admitted = true;
         if (options.FailedTokenLimit > 0)

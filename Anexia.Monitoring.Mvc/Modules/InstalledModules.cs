@@ -13,9 +13,9 @@ internal sealed partial class InstalledModules
 {
     private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages;
 
-    public InstalledModules(IInstalledPackageSource source, IOptionsMonitor<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
+    public InstalledModules(IInstalledPackageSource source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
     {
-        _packages = new Lazy<Task<IReadOnlyList<InstalledPackage>>>(() => Task.Run(() => Load(source, options.CurrentValue, logger)));
+        _packages = new Lazy<Task<IReadOnlyList<InstalledPackage>>>(() => Task.Run(() => Load(source, options.Value, logger)));
     }
 
     /// <summary>The packages, in the order <c>modules</c> lists them.</summary>

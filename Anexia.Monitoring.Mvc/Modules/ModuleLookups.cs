@@ -29,7 +29,7 @@ internal sealed partial class ModuleLookups : IDisposable
         InstalledModules installed,
         PackageRegistry registry,
         SharedLookupCache shared,
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         TimeProvider time,
         ILogger<ModuleLookups> logger,
         Telemetry.AnxMonitoringTelemetry? telemetry = null)
@@ -37,7 +37,7 @@ internal sealed partial class ModuleLookups : IDisposable
         _telemetry = telemetry;
         _registry = registry;
         _shared = shared;
-        _options = options.CurrentValue;
+        _options = options.Value;
         _time = time;
         _logger = logger;
         _limiter = new SemaphoreSlim(_options.LookupConcurrency);

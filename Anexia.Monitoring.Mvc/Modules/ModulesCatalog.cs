@@ -16,11 +16,11 @@ internal sealed class ModulesCatalog
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
     private Prepared? _prepared;
 
-    public ModulesCatalog(ModuleLookups lookups, IOptionsMonitor<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
+    public ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
         _telemetry = telemetry;
         _lookups = lookups;
-        _options = options.CurrentValue;
+        _options = options.Value;
         _time = time;
     }
 

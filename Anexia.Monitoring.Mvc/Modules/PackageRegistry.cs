@@ -22,7 +22,7 @@ internal sealed partial class PackageRegistry
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
     private readonly TimeSpan _sourceTimeout;
 
-    public PackageRegistry(IOptionsMonitor<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
+    public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
         : this(options, logger, LocalPackagesFolder(), time, telemetry: telemetry)
     {
     }
@@ -37,7 +37,7 @@ internal sealed partial class PackageRegistry
     /// </param>
     /// <param name="telemetry">The metrics, where the host has them.</param>
     internal PackageRegistry(
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         ILogger<PackageRegistry> logger,
         string? localPackagesFolder,
         TimeProvider? time = null,
@@ -50,9 +50,9 @@ internal sealed partial class PackageRegistry
         _telemetry = telemetry;
         var configRoot = nuGetConfigRoot ?? AppContext.BaseDirectory;
         // A source gets most of the lookup's time, so that one that does not answer fails alone and the others' answers count.
-        _sourceTimeout = options.CurrentValue.LookupTimeout * 0.8;
+        _sourceTimeout = options.Value.LookupTimeout * 0.8;
         // Reading NuGet.Config is file IO: on the pool, once, awaited by the lookups.
-        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.CurrentValue, logger, time ?? TimeProvider.System, configRoot)));
+        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot)));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>

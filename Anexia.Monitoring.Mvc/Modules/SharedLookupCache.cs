@@ -70,12 +70,12 @@ internal sealed partial class SharedLookupCache
 
     public SharedLookupCache(
         IServiceProvider services,
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         TimeProvider time,
         ILogger<SharedLookupCache> logger,
         Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
-        var settings = options.CurrentValue;
+        var settings = options.Value;
         var cache = services.GetService(typeof(IDistributedCache)) as IDistributedCache;
         _cache = settings.UseDistributedCache && cache is not null and not MemoryDistributedCache ? cache : null;
         _time = time;

@@ -14,7 +14,7 @@ internal sealed class UpCheckRunner
 {
     private readonly IReadOnlyList<IUpCheckSource> _sources;
     private readonly UpCheckExecutor _executor;
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _gate = new();
     private Task<UpReport>? _inFlight;
@@ -25,7 +25,7 @@ internal sealed class UpCheckRunner
     public UpCheckRunner(
         IEnumerable<IUpCheckSource> sources,
         UpCheckExecutor executor,
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         TimeProvider timeProvider,
         AnxMonitoringTelemetry? telemetry = null)
     {
@@ -49,7 +49,7 @@ internal sealed class UpCheckRunner
     /// </summary>
     internal Task<UpReport> RunAsync(bool reuseFinishedRun, CancellationToken cancellationToken)
     {
-        var lifetime = _options.CurrentValue.UpCacheLifetime;
+        var lifetime = _options.Value.UpCacheLifetime;
         if (reuseFinishedRun && lifetime > TimeSpan.Zero && Volatile.Read(ref _lastRun) is { } last && _timeProvider.GetElapsedTime(last.EndedAt) < lifetime)
         {
             CountRun("reused");
@@ -82,14 +82,14 @@ internal sealed class UpCheckRunner
         {
             var checks = CurrentChecks();
             activity?.SetTag("anxmonitoring.up.checks", checks.Count);
-            var report = UpReport.Of(await _executor.RunAsync(checks, _options.CurrentValue.CheckTimeout));
+            var report = UpReport.Of(await _executor.RunAsync(checks, _options.Value.CheckTimeout));
             activity?.SetTag("http.response.status_code", report.StatusCode);
             if (report.HasErrors)
             {
                 activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
             }
 
-            if (_options.CurrentValue.UpCacheLifetime > TimeSpan.Zero)
+            if (_options.Value.UpCacheLifetime > TimeSpan.Zero)
             {
                 Volatile.Write(ref _lastRun, new FinishedRun(Task.FromResult(report), _timeProvider.GetTimestamp()));
             }

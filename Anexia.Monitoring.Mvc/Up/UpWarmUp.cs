@@ -20,14 +20,14 @@ namespace Anexia.Monitoring.Mvc.Up;
 internal sealed partial class UpWarmUp : AfterStartService
 {
     private readonly IServiceProvider _services;
-    private readonly IOptionsMonitor<AnxMonitoringOptions> _options;
+    private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<UpWarmUp> _logger;
 
     public UpWarmUp(
         IServiceProvider services,
         IHostApplicationLifetime lifetime,
-        IOptionsMonitor<AnxMonitoringOptions> options,
+        IOptions<AnxMonitoringOptions> options,
         TimeProvider timeProvider,
         ILogger<UpWarmUp> logger)
         : base(lifetime)
@@ -38,7 +38,7 @@ internal sealed partial class UpWarmUp : AfterStartService
         _logger = logger;
     }
 
-    protected override bool ShouldRun => _options.CurrentValue.UpWarmUp;
+    protected override bool ShouldRun => _options.Value.UpWarmUp;
 
     protected override async Task RunAsync(CancellationToken stopping)
     {
@@ -75,7 +75,7 @@ internal sealed partial class UpWarmUp : AfterStartService
     /// </summary>
     private async Task<int?> RequestThroughEndpointAsync(CancellationToken stopping)
     {
-        var options = _options.CurrentValue;
+        var options = _options.Value;
         var token = options.AccessTokens.Prepend(options.AccessToken).FirstOrDefault(t => !string.IsNullOrWhiteSpace(t));
         if (token is null || _services.GetService<EndpointDataSource>() is not { } endpoints)
         {
