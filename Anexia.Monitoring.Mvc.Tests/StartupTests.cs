@@ -86,6 +86,7 @@ public sealed class StartupTests
         {
             Assert.That(warning.Level, Is.EqualTo(LogLevel.Warning));
             Assert.That(warning.EventId.Id, Is.EqualTo(3));
+            Assert.That(warning.Category, Does.StartWith("Anexia.Monitoring.Mvc"), "as docs/configuration.md promises, so a filter on the library's categories sees it");
             Assert.That(warning.Message, Does.Contain("AddAnxMonitoring(...) was not").And.Contain("will answer 404"));
         });
     }

@@ -30,7 +30,7 @@ public static partial class AnxMonitoringHostExtensions
         {
             if (catalog is null && host.Services.GetService<ILoggerFactory>() is { } loggers)
             {
-                Log.NotAdded(loggers.CreateLogger(typeof(AnxMonitoringHostExtensions).FullName!));
+                Log.NotAdded(loggers.CreateLogger("Anexia.Monitoring.Mvc.Hosting"));
             }
 
             await host.RunAsync();

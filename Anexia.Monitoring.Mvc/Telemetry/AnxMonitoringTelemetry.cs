@@ -21,6 +21,7 @@ internal sealed class AnxMonitoringTelemetry
     public static readonly ActivitySource Source = new(Name, typeof(AnxMonitoringTelemetry).Assembly.GetName().Version?.ToString(3));
 
     private readonly IServiceProvider _services;
+    private IReadOnlyList<ModuleLookups.Module> _lastKnown = [];
 
     public AnxMonitoringTelemetry(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -106,12 +107,17 @@ internal sealed class AnxMonitoringTelemetry
     {
         try
         {
-            return _services.GetService<ModuleLookups>()?.TryGetModules() ?? [];
+            if (_services.GetService<ModuleLookups>()?.TryGetModules() is { Count: > 0 } known)
+            {
+                _lastKnown = known;
+            }
         }
         catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or ObjectDisposedException or InvalidOperationException)
         {
-            return [];
+            // The host is stopping (its services are disposed) or cannot build them: the last figures stand, not 0.
         }
+
+        return _lastKnown;
     }
 
     private int ObserveOutdated() => KnownModules().Count(m =>
