@@ -12,16 +12,15 @@ namespace Anexia.Monitoring.Mvc.Filters;
 /// Throttles token guessing: each client address may fail the token check
 /// <see cref="AnxMonitoringOptions.FailedTokenLimit"/> times per <see cref="AnxMonitoringOptions.FailedTokenWindow"/>
 /// (a fixed window per address, started by its first failure); further failures from it get 429 with
-/// <c>Retry-After</c> saying the seconds left in its window. Requests with a valid token never come here, so they are
-/// never throttled. The address is <see cref="ConnectionInfo.RemoteIpAddress"/> (so the host's forwarded-headers
-/// set-up applies); IPv6 addresses count per /64, the block one client usually holds. At most
-/// <see cref="MaxTrackedAddresses"/> addresses are told apart per window; beyond that, new ones share one budget,
-/// so memory stays bounded under a flood of distinct addresses. Also writes the one Warning per window that sums up
-/// the refused requests and the addresses they came from most.
+/// <c>Retry-After</c> saying the seconds left in its window. Requests with a valid token never come here. The address
+/// is <see cref="ConnectionInfo.RemoteIpAddress"/> (so the host's forwarded-headers set-up applies); IPv6 addresses
+/// count per /64, the block one client usually holds. One map holds each address's window and its refusals for the
+/// one Warning per window that sums them up; at most <see cref="MaxTrackedAddresses"/> addresses are told apart, and
+/// beyond that new ones share one entry, so memory stays bounded under a flood of distinct addresses.
 /// </summary>
 internal sealed partial class FailedTokenThrottle : IDisposable
 {
-    /// <summary>How many client addresses are told apart per window.</summary>
+    /// <summary>How many client addresses are told apart.</summary>
     public const int MaxTrackedAddresses = 10_000;
 
     /// <summary>How many addresses the summary names.</summary>
@@ -29,24 +28,31 @@ internal sealed partial class FailedTokenThrottle : IDisposable
 
     private const string OtherAddresses = "other addresses";
 
-    private readonly IOptions<AnxMonitoringOptions> _options;
+    private readonly int _limit;
+    private readonly TimeSpan _window;
     private readonly TimeProvider _time;
     private readonly ILogger<FailedTokenThrottle> _logger;
+    private readonly ConcurrentDictionary<string, Counter> _addresses = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private Limiter? _limiter;
 
-    // The current window's refusals for the summary: count per address (bounded like the limiter's partitions).
-    private ConcurrentDictionary<string, int> _refusedBy = new(StringComparer.Ordinal);
+    // The map's size, kept apart: ConcurrentDictionary.Count takes every lock, on each failed request.
+    private int _tracked;
+    private long _lastPurge;
     private long _refused;
     private long _throttled;
     private ITimer? _summaryTimer;
 
     public FailedTokenThrottle(IOptions<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
     {
-        _options = options;
+        _limit = options.Value.FailedTokenLimit;
+        _window = options.Value.FailedTokenWindow;
         _time = time;
         _logger = logger;
+        _lastPurge = time.GetTimestamp();
     }
+
+    /// <summary>How many addresses are told apart now (for tests of the bound).</summary>
+    internal int TrackedAddresses => Volatile.Read(ref _tracked);
 
     /// <summary>
     /// Counts one failed token check of <paramref name="context"/>'s client. True when it is within the limit (answer
@@ -55,26 +61,41 @@ internal sealed partial class FailedTokenThrottle : IDisposable
     public bool AdmitFailure(HttpContext context, out TimeSpan retryAfter)
     {
         ArgumentNullException.ThrowIfNull(context);
-        retryAfter = TimeSpan.Zero;
-        var options = _options.Value;
-        var address = ClientKey(context.Connection.RemoteIpAddress);
-        var admitted = true;
-        if (options.FailedTokenLimit > 0)
+        var now = _time.GetTimestamp();
+        var counter = CounterOf(ClientKey(context.Connection.RemoteIpAddress), now);
+        bool admitted;
+        lock (counter)
         {
-            var limiter = CurrentLimiter(options.FailedTokenLimit, options.FailedTokenWindow);
-            if (!limiter.TryAcquire(address, out var left))
+            var elapsed = _time.GetElapsedTime(counter.Started, now);
+            if (elapsed >= _window)
             {
-                admitted = false;
-                retryAfter = left;
+                counter.Started = now;
+                counter.Failures = 0;
+                elapsed = TimeSpan.Zero;
+            }
+
+            counter.Failures++;
+            counter.Refused++;
+            admitted = _limit <= 0 || counter.Failures <= _limit;
+            retryAfter = admitted ? TimeSpan.Zero : _window - elapsed;
+        }
+
+        Interlocked.Increment(ref _refused);
+        if (!admitted)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+
+        if (Volatile.Read(ref _summaryTimer) is null)
+        {
+            lock (_gate)
+            {
+                _summaryTimer ??= _time.CreateTimer(static state => ((FailedTokenThrottle)state!).Summarise(), this, _window, Timeout.InfiniteTimeSpan);
             }
         }
 
-        CountForSummary(address, admitted, options.FailedTokenWindow);
         return admitted;
     }
-
-    /// <summary>How many addresses the current limiter tells apart (for tests of the bound).</summary>
-    internal int TrackedAddresses => Volatile.Read(ref _limiter)?.TrackedAddresses ?? 0;
 
     /// <summary>The key a client counts under: its IPv4 address, its IPv6 /64, or <c>unknown</c>.</summary>
     internal static string ClientKey(IPAddress? address)
@@ -106,71 +127,76 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         {
             _summaryTimer?.Dispose();
             _summaryTimer = null;
-            _limiter?.Dispose();
-            _limiter = null;
         }
     }
 
-    private Limiter CurrentLimiter(int limit, TimeSpan window)
+    private Counter CounterOf(string address, long now)
     {
-        var current = Volatile.Read(ref _limiter);
-        if (current is not null && current.Limit == limit && current.Window == window)
+        if (_addresses.TryGetValue(address, out var counter))
         {
-            return current;
+            return counter;
         }
 
-        lock (_gate)
+        if (Volatile.Read(ref _tracked) >= MaxTrackedAddresses)
         {
-            if (_limiter is null || _limiter.Limit != limit || _limiter.Window != window)
-            {
-                // Other settings than the limiter was made for (options set anew): a fresh budget under them.
-                _limiter?.Dispose();
-                _limiter = new Limiter(limit, window, _time);
-            }
-
-            return _limiter;
+            Purge(now);
         }
+
+        var key = Volatile.Read(ref _tracked) < MaxTrackedAddresses ? address : OtherAddresses;
+        var created = new Counter(now);
+        counter = _addresses.GetOrAdd(key, created);
+        if (ReferenceEquals(counter, created))
+        {
+            Interlocked.Increment(ref _tracked);
+        }
+
+        return counter;
     }
 
-    private void CountForSummary(string address, bool admitted, TimeSpan window)
+    /// <summary>Drops the addresses whose window has ended and that the summary has reported, at most once per window.</summary>
+    private void Purge(long now)
     {
-        Interlocked.Increment(ref _refused);
-        if (!admitted)
+        var last = Interlocked.Read(ref _lastPurge);
+        if (_time.GetElapsedTime(last, now) < _window || Interlocked.CompareExchange(ref _lastPurge, now, last) != last)
         {
-            Interlocked.Increment(ref _throttled);
+            return;
         }
 
-        var counts = Volatile.Read(ref _refusedBy);
-        if (counts.Count < MaxTrackedAddresses || counts.ContainsKey(address))
+        foreach (var (key, counter) in _addresses)
         {
-            counts.AddOrUpdate(address, 1, static (_, n) => n + 1);
-        }
-        else
-        {
-            counts.AddOrUpdate(OtherAddresses, 1, static (_, n) => n + 1);
-        }
-
-        if (Volatile.Read(ref _summaryTimer) is null)
-        {
-            lock (_gate)
+            lock (counter)
             {
-                _summaryTimer ??= _time.CreateTimer(_ => Summarise(window), null, window, Timeout.InfiniteTimeSpan);
+                // Under the counter's lock, so a window just restarted by a failure is not dropped with its count.
+                if (counter.Refused == 0 && _time.GetElapsedTime(counter.Started, now) >= _window
+                    && _addresses.TryRemove(KeyValuePair.Create(key, counter)))
+                {
+                    Interlocked.Decrement(ref _tracked);
+                }
             }
         }
     }
 
-    private void Summarise(TimeSpan window)
+    private void Summarise()
     {
-        ConcurrentDictionary<string, int> counts;
-        long refused;
-        long throttled;
         lock (_gate)
         {
-            counts = Interlocked.Exchange(ref _refusedBy, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
-            refused = Interlocked.Exchange(ref _refused, 0);
-            throttled = Interlocked.Exchange(ref _throttled, 0);
             _summaryTimer?.Dispose();
             _summaryTimer = null;
+        }
+
+        var refused = Interlocked.Exchange(ref _refused, 0);
+        var throttled = Interlocked.Exchange(ref _throttled, 0);
+        var counts = new List<(string Address, int Refused)>();
+        foreach (var (key, counter) in _addresses)
+        {
+            lock (counter)
+            {
+                if (counter.Refused > 0)
+                {
+                    counts.Add((key, counter.Refused));
+                    counter.Refused = 0;
+                }
+            }
         }
 
         if (refused == 0)
@@ -179,100 +205,19 @@ internal sealed partial class FailedTokenThrottle : IDisposable
         }
 
         var top = string.Join(", ", counts
-            .OrderByDescending(c => c.Value)
-            .ThenBy(c => c.Key, StringComparer.Ordinal)
+            .OrderByDescending(c => c.Refused)
+            .ThenBy(c => c.Address, StringComparer.Ordinal)
             .Take(SummaryAddresses)
-            .Select(c => $"{c.Key} ({c.Value.ToString(CultureInfo.InvariantCulture)})"));
-        Log.RefusedSummary(_logger, refused, window, throttled, top);
+            .Select(c => $"{c.Address} ({c.Refused.ToString(CultureInfo.InvariantCulture)})"));
+        Log.RefusedSummary(_logger, refused, _window, throttled, top);
     }
 
-    /// <summary>
-    /// Fixed windows per address on the host's <see cref="TimeProvider"/>: each address's window starts with its first
-    /// failure, so the seconds left in it are known for <c>Retry-After</c>. Ended windows are dropped when the map is
-    /// full (at most once per window), and beyond <see cref="MaxTrackedAddresses"/> new addresses share one window.
-    /// </summary>
-    private sealed class Limiter(int limit, TimeSpan window, TimeProvider time) : IDisposable
+    /// <summary>One address: the start of its window, its failures in it, and its refusals since the last summary.</summary>
+    private sealed class Counter(long started)
     {
-        private readonly ConcurrentDictionary<string, Counter> _windows = new(StringComparer.Ordinal);
-        private long _lastPurge = time.GetTimestamp();
-
-        // The map's size, kept apart: ConcurrentDictionary.Count takes every lock, on each failed request.
-        private int _tracked;
-
-        public int Limit { get; } = limit;
-
-        public TimeSpan Window { get; } = window;
-
-        public int TrackedAddresses => Volatile.Read(ref _tracked);
-
-        /// <summary>Counts one failure of <paramref name="address"/>; false when it is over the limit, with the time left in its window.</summary>
-        public bool TryAcquire(string address, out TimeSpan retryAfter)
-        {
-            var now = time.GetTimestamp();
-            if (!_windows.TryGetValue(address, out var counter))
-            {
-                if (Volatile.Read(ref _tracked) >= MaxTrackedAddresses)
-                {
-                    Purge(now);
-                }
-
-                var key = Volatile.Read(ref _tracked) < MaxTrackedAddresses ? address : OtherAddresses;
-                var created = new Counter(now);
-                counter = _windows.GetOrAdd(key, created);
-                if (ReferenceEquals(counter, created))
-                {
-                    Interlocked.Increment(ref _tracked);
-                }
-            }
-
-            lock (counter)
-            {
-                var elapsed = time.GetElapsedTime(counter.Started, now);
-                if (elapsed >= Window)
-                {
-                    counter.Started = now;
-                    counter.Count = 0;
-                    elapsed = TimeSpan.Zero;
-                }
-
-                counter.Count++;
-                retryAfter = Window - elapsed;
-                return counter.Count <= Limit;
-            }
-        }
-
-        public void Dispose()
-        {
-            _windows.Clear();
-            Volatile.Write(ref _tracked, 0);
-        }
-
-        private void Purge(long now)
-        {
-            var last = Interlocked.Read(ref _lastPurge);
-            if (time.GetElapsedTime(last, now) < Window || Interlocked.CompareExchange(ref _lastPurge, now, last) != last)
-            {
-                return;
-            }
-
-            foreach (var (key, counter) in _windows)
-            {
-                lock (counter)
-                {
-                    // Under the counter's lock, so a window just restarted by a failure is not dropped with its count.
-                    if (time.GetElapsedTime(counter.Started, now) >= Window && _windows.TryRemove(KeyValuePair.Create(key, counter)))
-                    {
-                        Interlocked.Decrement(ref _tracked);
-                    }
-                }
-            }
-        }
-
-        private sealed class Counter(long started)
-        {
-            public long Started = started;
-            public int Count;
-        }
+        public long Started = started;
+        public int Failures;
+        public int Refused;
     }
 
     private static partial class Log
