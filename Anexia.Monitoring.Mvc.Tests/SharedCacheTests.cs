@@ -175,7 +175,7 @@ public sealed class SharedCacheTests
     {
         TestCaseData Case(string name, Func<JsonObject, byte[]> poison) => new TestCaseData(poison).SetArgDisplayNames(name);
 
-        yield return Case("deprecation reasons null", e => Bytes(e, x => x["deprecation"] = new JsonObject { ["reasons"] = null, ["message"] = "m" }));
+        yield return Case("deprecation reasons null", e => Bytes(e, x => x["info"]!["installedDeprecation"] = new JsonObject { ["reasons"] = null, ["message"] = "m" }));
         yield return Case("another package's entry", e => Bytes(e, x => x["id"] = "Fixture.Paged"));
         yield return Case("another version's entry", e => Bytes(e, x => x["version"] = "1.1.0"));
         yield return Case("expiry far beyond the lifetime", e => Bytes(e, x =>
@@ -185,9 +185,11 @@ public sealed class SharedCacheTests
         }));
         yield return Case("written in the future", e => Bytes(e, x => x["writtenAt"] = DateTimeOffset.UtcNow.AddDays(1)));
         yield return Case("a megabyte", e => Bytes(e, x => x["padding"] = new string('x', 1024 * 1024)));
-        yield return Case("javascript advisory", e => Bytes(e, x => x["vulnerabilities"] = new JsonArray(new JsonObject { ["severity"] = 3, ["url"] = "javascript:alert(1)" })));
-        yield return Case("newest not a version", e => Bytes(e, x => x["newest"] = "not-a-version"));
-        yield return Case("licences null", e => Bytes(e, x => x["installedLicences"] = null));
+        yield return Case("javascript advisory", e => Bytes(e, x => x["info"]!["installedVulnerabilities"] = new JsonArray(new JsonObject { ["severity"] = 3, ["advisoryUrl"] = "javascript:alert(1)" })));
+        yield return Case("newest not a version", e => Bytes(e, x => x["info"]!["newestVersion"] = "not-a-version"));
+        yield return Case("licences null", e => Bytes(e, x => x["info"]!["installedLicences"] = null));
+        yield return Case("unknown severity", e => Bytes(e, x => x["info"]!["installedVulnerabilities"] = new JsonArray(new JsonObject { ["severity"] = 9, ["advisoryUrl"] = "https://a.example.test/1" })));
+        yield return Case("no result", e => Bytes(e, x => x["info"] = null));
         yield return Case("not JSON", _ => "{{{"u8.ToArray());
     }
 
@@ -199,7 +201,7 @@ public sealed class SharedCacheTests
         var alpha = new InstalledPackage("Fixture.Alpha", "1.0.0");
         var forged = new ModuleInfo(NuGetVersion.Parse("9.9.9"), ["MIT"], ["MIT"]);
         var entry = JsonSerializer.SerializeToNode(
-            SharedLookupCache.Entry.From(alpha, forged, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(50)), SharedLookupJsonContext.Default.Entry)!.AsObject();
+            new SharedLookupCache.Entry(alpha.Name, alpha.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(50), forged), SharedLookupJsonContext.Default.Entry)!.AsObject();
         await writer.Services.GetRequiredService<IDistributedCache>().SetAsync(
             writer.Services.GetRequiredService<SharedLookupCache>().Key(alpha), poison(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(50) });
         _feed.ResetCounters();
@@ -226,7 +228,7 @@ public sealed class SharedCacheTests
         var key = writer.Services.GetRequiredService<SharedLookupCache>().Key(new InstalledPackage("Fixture.Alpha", "1.0.0"));
 
         Assert.That(key, Does.StartWith($"anx-monitoring:{SharedLookupCache.FormatVersion}:"));
-        Assert.That(SharedLookupCache.FormatVersion, Is.Not.EqualTo("v1"), "1.1.x wrote v1 entries without their key inside");
+        Assert.That(key, Does.Not.StartWith("anx-monitoring:v1:").And.Not.StartWith("anx-monitoring:v2:"), "1.1.x wrote v1 entries without their key inside, 1.2.0 v2 entries of another shape");
     }
 
     [Test]

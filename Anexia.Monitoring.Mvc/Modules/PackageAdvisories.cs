@@ -1,5 +1,3 @@
-using NuGet.Protocol;
-
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>One known vulnerability of a package version.</summary>
@@ -8,6 +6,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 internal sealed record KnownVulnerability(VulnerabilitySeverity Severity, string AdvisoryUrl)
 {
     /// <summary>The severity as the wire format writes it: <c>low</c>, <c>moderate</c>, <c>high</c> or <c>critical</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string SeverityName => Severity switch
     {
         VulnerabilitySeverity.Low => "low",
@@ -19,26 +18,6 @@ internal sealed record KnownVulnerability(VulnerabilitySeverity Severity, string
     /// <summary>Reads a severity as NuGet numbers it (0 low to 3 critical); null for any other value.</summary>
     public static VulnerabilitySeverity? ToSeverity(int value) =>
         value is >= 0 and <= 3 ? (VulnerabilitySeverity)value : null;
-
-    /// <summary>The vulnerabilities a registration entry lists, skipping entries without an address or with an unknown severity.</summary>
-    public static IReadOnlyList<KnownVulnerability> From(IEnumerable<PackageVulnerabilityMetadata>? vulnerabilities)
-    {
-        if (vulnerabilities is null)
-        {
-            return [];
-        }
-
-        var found = new List<KnownVulnerability>();
-        foreach (var vulnerability in vulnerabilities)
-        {
-            if (vulnerability?.AdvisoryUrl is { } url && ToSeverity(vulnerability.Severity) is { } severity)
-            {
-                found.Add(new KnownVulnerability(severity, url.OriginalString));
-            }
-        }
-
-        return found;
-    }
 
     /// <summary>Merges lists from several sources: one entry per advisory address, most severe first, then by address.</summary>
     public static IReadOnlyList<KnownVulnerability> Merge(IEnumerable<KnownVulnerability> vulnerabilities) =>
@@ -53,12 +32,4 @@ internal sealed record KnownVulnerability(VulnerabilitySeverity Severity, string
 /// <param name="Reasons">The reasons (<c>Legacy</c>, <c>CriticalBugs</c>, <c>Other</c>).</param>
 /// <param name="Message">The publisher's message, if any.</param>
 /// <param name="Alternative">The package id the publisher recommends instead, if any.</param>
-internal sealed record PackageDeprecation(IReadOnlyList<string> Reasons, string? Message, string? Alternative)
-{
-    public static PackageDeprecation? From(PackageDeprecationMetadata? metadata) => metadata is null
-        ? null
-        : new PackageDeprecation(
-            [.. (metadata.Reasons ?? []).Where(r => !string.IsNullOrWhiteSpace(r))],
-            string.IsNullOrWhiteSpace(metadata.Message) ? null : metadata.Message,
-            string.IsNullOrWhiteSpace(metadata.AlternatePackage?.PackageId) ? null : metadata.AlternatePackage.PackageId);
-}
+internal sealed record PackageDeprecation(IReadOnlyList<string> Reasons, string? Message, string? Alternative);

@@ -22,7 +22,7 @@ namespace Anexia.Monitoring.Mvc.Modules;
 internal sealed partial class SharedLookupCache
 {
     /// <summary>Raised when the stored format changes, so that replicas of different versions do not read each other's entries.</summary>
-    public const string FormatVersion = "v2";
+    public const string FormatVersion = "v3";
 
     /// <summary>The largest entry read; the library's own are well under 4 KiB.</summary>
     public const int MaxEntryBytes = 64 * 1024;
@@ -171,7 +171,7 @@ internal sealed partial class SharedLookupCache
         try
         {
             var now = _time.GetUtcNow();
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(Entry.From(package, info, now, expiresAt), SharedLookupJsonContext.Default.Entry);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(new Entry(package.Name, package.Version, now, expiresAt, info), SharedLookupJsonContext.Default.Entry);
             using var timeout = new CancellationTokenSource(CallTimeout, _time);
             await _cache.SetAsync(Key(package), bytes, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = expiresAt - now }, timeout.Token)
                 .WaitAsync(CallTimeout, _time, CancellationToken.None);
@@ -319,7 +319,8 @@ internal sealed partial class SharedLookupCache
             || !string.Equals(entry.Id, package.Name, StringComparison.OrdinalIgnoreCase)
             || !string.Equals(entry.Version, package.Version, StringComparison.OrdinalIgnoreCase)
             || entry.WrittenAt > now + ClockSkew
-            || entry.ToModuleInfo() is not { } info)
+            || entry.Info is not { } info
+            || !IsComplete(info))
         {
             return null;
         }
@@ -344,82 +345,29 @@ internal sealed partial class SharedLookupCache
         public static partial void EntryRejected(ILogger logger, string packageId, string version, int bytes);
     }
 
-    /// <summary>One shared lookup result, as stored: bound to its package and the time it was written.</summary>
-    internal sealed class Entry
+    /// <summary>Whether a stored result has every part (a writer of another shape may leave lists null).</summary>
+    private static bool IsComplete(ModuleInfo info) =>
+        info.InstalledLicences is { } installed && !installed.Contains(null!)
+        && info.NewestLicences is { } newest && !newest.Contains(null!)
+        && info.InstalledVulnerabilities is { } vulnerabilities
+        && vulnerabilities.All(v => v is not null && v.AdvisoryUrl is not null && Enum.IsDefined(v.Severity))
+        && (info.InstalledDeprecation is null || (info.InstalledDeprecation.Reasons is { } reasons && !reasons.Contains(null!)));
+
+    /// <summary>One shared lookup result as stored: the lookup's own record, bound to its package and the time it was written.</summary>
+    internal sealed record Entry(string Id, string Version, DateTimeOffset WrittenAt, DateTimeOffset ExpiresAt, ModuleInfo? Info);
+
+    /// <summary>A version as NuGet writes it; one that does not parse fails the read like any malformed entry.</summary>
+    internal sealed class NuGetVersionConverter : JsonConverter<NuGetVersion>
     {
-        public string? Id { get; set; }
+        public override NuGetVersion Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            NuGetVersion.TryParse(reader.GetString(), out var version) ? version : throw new JsonException("Not a version.");
 
-        public string? Version { get; set; }
-
-        public DateTimeOffset WrittenAt { get; set; }
-
-        public DateTimeOffset ExpiresAt { get; set; }
-
-        public string? Newest { get; set; }
-
-        public List<string?>? InstalledLicences { get; set; }
-
-        public List<string?>? NewestLicences { get; set; }
-
-        public List<Advisory?>? Vulnerabilities { get; set; }
-
-        public Deprecated? Deprecation { get; set; }
-
-        public static Entry From(InstalledPackage package, ModuleInfo info, DateTimeOffset writtenAt, DateTimeOffset expiresAt) => new()
-        {
-            Id = package.Name,
-            Version = package.Version,
-            WrittenAt = writtenAt,
-            ExpiresAt = expiresAt,
-            Newest = info.NewestVersion?.ToNormalizedString(),
-            InstalledLicences = [.. info.InstalledLicences],
-            NewestLicences = [.. info.NewestLicences],
-            Vulnerabilities = [.. info.InstalledVulnerabilities.Select(v => new Advisory { Severity = (int)v.Severity, Url = v.AdvisoryUrl })],
-            Deprecation = info.InstalledDeprecation is { } d ? new Deprecated { Reasons = [.. d.Reasons], Message = d.Message, Alternative = d.Alternative } : null,
-        };
-
-        /// <summary>The entry as a lookup result; null when a part is missing or unreadable.</summary>
-        public ModuleInfo? ToModuleInfo()
-        {
-            NuGetVersion? newest = null;
-            if ((Newest is not null && !NuGetVersion.TryParse(Newest, out newest))
-                || InstalledLicences is null || InstalledLicences.Contains(null)
-                || NewestLicences is null || NewestLicences.Contains(null)
-                || Vulnerabilities is null
-                || Vulnerabilities.Any(v => v?.Url is null || KnownVulnerability.ToSeverity(v.Severity) is null)
-                || (Deprecation is { } d && (d.Reasons is null || d.Reasons.Contains(null))))
-            {
-                return null;
-            }
-
-            return new ModuleInfo(newest, [.. InstalledLicences.OfType<string>()], [.. NewestLicences.OfType<string>()])
-            {
-                InstalledVulnerabilities = [.. Vulnerabilities.Select(v => new KnownVulnerability(KnownVulnerability.ToSeverity(v!.Severity)!.Value, v.Url!))],
-                InstalledDeprecation = Deprecation is { } kept ? new PackageDeprecation([.. kept.Reasons!.OfType<string>()], kept.Message, kept.Alternative) : null,
-            };
-        }
-    }
-
-    /// <summary>A known vulnerability, as stored.</summary>
-    internal sealed class Advisory
-    {
-        public int Severity { get; set; }
-
-        public string? Url { get; set; }
-    }
-
-    /// <summary>A deprecation, as stored.</summary>
-    internal sealed class Deprecated
-    {
-        public List<string?>? Reasons { get; set; }
-
-        public string? Message { get; set; }
-
-        public string? Alternative { get; set; }
+        public override void Write(Utf8JsonWriter writer, NuGetVersion value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToNormalizedString());
     }
 }
 
 /// <summary>The source-generated System.Text.Json metadata of <see cref="SharedLookupCache.Entry"/>.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(SharedLookupCache.NuGetVersionConverter)])]
 [JsonSerializable(typeof(SharedLookupCache.Entry))]
 internal sealed partial class SharedLookupJsonContext : JsonSerializerContext;
