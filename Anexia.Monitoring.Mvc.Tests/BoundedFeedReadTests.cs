@@ -3,6 +3,7 @@ using System.Text;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Up;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

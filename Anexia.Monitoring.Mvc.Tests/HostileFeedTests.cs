@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using static Anexia.Monitoring.Mvc.Tests.Infrastructure.ModulesHost;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -190,7 +190,7 @@ public sealed class HostileFeedTests
             <package><metadata><license type="expression">&b;</license></metadata></package>
             """;
 
-        Assert.ThrowsAsync<System.Xml.XmlException>(() => Anexia.Monitoring.Mvc.Modules.Licences.FromNuspecAsync(new MemoryStream(Encoding.UTF8.GetBytes(nuspec)), CancellationToken.None));
+        Assert.ThrowsAsync<System.Xml.XmlException>(() => Anexia.Monitoring.Mvc.Modules.Registry.Licences.FromNuspecAsync(new MemoryStream(Encoding.UTF8.GetBytes(nuspec)), CancellationToken.None));
     }
 
     [Test]

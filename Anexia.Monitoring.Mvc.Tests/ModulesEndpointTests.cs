@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 

@@ -184,7 +184,7 @@ public sealed class ModulesFaultTests
     [Test]
     public void SourceAddress_WithCredentials_IsMaskedInMessages()
     {
-        var client = new Anexia.Monitoring.Mvc.Modules.HttpFeedSource(
+        var client = new Anexia.Monitoring.Mvc.Modules.Registry.HttpFeedSource(
             new NuGet.Configuration.PackageSource("https://ci:FeedSecret9@feed.internal.example/v3/index.json"),
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeProvider.System, 1024 * 1024, maxConnections: 4);
 

@@ -3,6 +3,7 @@ using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyModel;
 using NuGet.Versioning;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -66,7 +67,7 @@ public sealed class PackageRulesTests
     [Test]
     public void DependencyContextSource_ListsPackagesButNotProjects()
     {
-        var packages = new DependencyContextPackageSource().GetPackages();
+        var packages = new DependencyManifestPackages().GetPackages();
 
         Assert.That(packages, Is.Not.Null);
         Assert.That(packages!.Select(p => p.Name), Does.Contain("NUnit").And.Contain("Moq"));
@@ -76,7 +77,7 @@ public sealed class PackageRulesTests
 
     [Test]
     public void DependencyContextSource_WithoutManifest_ReturnsNull() =>
-        Assert.That(new DependencyContextPackageSource(() => null).GetPackages(), Is.Null);
+        Assert.That(new DependencyManifestPackages(() => null).GetPackages(), Is.Null);
 
     [Test]
     public void DependencyContextSource_OfASingleFileApplication_ReturnsNull()
@@ -90,7 +91,7 @@ public sealed class PackageRulesTests
             [new RuntimeLibrary("package", "Microsoft.NETCore.App.Runtime.linux-x64", "10.0.12", string.Empty, [], [], [], [], serviceable: false)],
             []);
 
-        Assert.That(new DependencyContextPackageSource(() => singleFile).GetPackages(), Is.Null);
+        Assert.That(new DependencyManifestPackages(() => singleFile).GetPackages(), Is.Null);
     }
 
     private static void WriteNupkg(string folder, string id, string version, string licence)

@@ -2,6 +2,7 @@ using System.Net;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 
@@ -68,7 +69,7 @@ public sealed class SecretMaskingTests
     [Test]
     public void PackageSourceAddress_WithSecretQueryParameters_IsMaskedInMessages()
     {
-        var source = new Anexia.Monitoring.Mvc.Modules.LocalFolderSource(
+        var source = new Anexia.Monitoring.Mvc.Modules.Registry.LocalFolderSource(
             new NuGet.Configuration.PackageSource("https://feed.example/v3/index.json?sv=1&sig=SasSecret1&api_key=KeySecret2"), TimeSpan.FromMinutes(1), TimeProvider.System);
 
         Assert.That(source.DisplayName, Is.EqualTo("https://feed.example/v3/index.json?sv=1&sig=***&api_key=***"));

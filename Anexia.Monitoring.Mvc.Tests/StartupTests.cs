@@ -1,5 +1,4 @@
 using System.Net;
-using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Tests;
 

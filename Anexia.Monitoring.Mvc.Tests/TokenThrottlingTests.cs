@@ -1,5 +1,5 @@
 using System.Net;
-using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -17,7 +17,7 @@ public sealed class UpCheckRunnerTests
 
     private static (UpCheckRunner Runner, FakeTimeProvider Time) Create(AnxMonitoringOptions settings, params UpCheck[] checks)
     {
-        var source = new Mock<IUpCheckSource>();
+        var source = new Mock<IUpCheckProvider>();
         source.Setup(s => s.Checks).Returns(checks);
         var options = Options.Create(settings);
         var time = new FakeTimeProvider();

@@ -29,7 +29,7 @@ internal static class ModulesHost
 
         return MonitoringTestHost.StartAsync(values, withIdentityDatabase, configureServices: b =>
         {
-            b.Services.AddSingleton<IInstalledPackageSource>(new FixedInstalledPackages(noDependencyManifest ? null : installed ?? Fixtures.Installed));
+            b.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(noDependencyManifest ? null : installed ?? Fixtures.Installed));
             if (time is not null)
             {
                 b.Services.AddSingleton(time);

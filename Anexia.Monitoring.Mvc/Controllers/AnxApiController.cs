@@ -1,4 +1,4 @@
-using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Authorization;

@@ -1,5 +1,5 @@
 using Anexia.Monitoring.Mvc;
-using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

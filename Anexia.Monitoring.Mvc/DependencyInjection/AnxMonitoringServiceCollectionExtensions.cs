@@ -1,16 +1,17 @@
 using Anexia.Monitoring.Mvc;
-using Anexia.Monitoring.Mvc.Checks;
+using Anexia.Monitoring.Mvc.Up;
 using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Controllers;
-using Anexia.Monitoring.Mvc.Filters;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Telemetry;
-using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -86,8 +87,8 @@ public static class AnxMonitoringServiceCollectionExtensions
         // The database checks are the first check source: registered here, before the others (AddAnxMonitoringCore),
         // whichever of AddAnxMonitoring and AddAnxMonitoringChecks the host calls first; the health check of
         // AddAnxMonitoringChecks takes the same instance.
-        services.TryAddSingleton<DatabaseCheckSource>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, DatabaseCheckSource>(provider => provider.GetRequiredService<DatabaseCheckSource>()));
+        services.TryAddSingleton<DatabaseChecks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, DatabaseChecks>(provider => provider.GetRequiredService<DatabaseChecks>()));
     }
 
     private static IServiceCollection AddAnxMonitoringCore(this IServiceCollection services)
@@ -110,14 +111,14 @@ public static class AnxMonitoringServiceCollectionExtensions
 
         // The up checks, in the order they run and report: one source per kind (the database checks come first,
         // from AddBuiltInUpChecks). A new kind of check is one more line here.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, VulnerabilityCheckSource>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, HealthCheckBridge>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, HandlerCheckSource>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckSource, SubscriberCheckSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, VulnerabilityChecks>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, HealthCheckBridge>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, HandlerChecks>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, SubscriberChecks>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AnxMonitoringStartupWarning>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EndpointMappingWarning>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UpWarmUp>());
-        services.TryAddSingleton<IInstalledPackageSource, DependencyContextPackageSource>();
+        services.TryAddSingleton<IInstalledPackages, DependencyManifestPackages>();
         services.TryAddSingleton<PackageRegistry>();
         services.TryAddSingleton<InstalledModules>();
         services.TryAddSingleton<SharedLookupCache>();

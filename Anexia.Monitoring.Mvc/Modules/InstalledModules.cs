@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
-/// The packages <c>modules</c> lists: what <see cref="IInstalledPackageSource"/> reports, minus
+/// The packages <c>modules</c> lists: what <see cref="IInstalledPackages"/> reports, minus
 /// <see cref="AnxMonitoringOptions.ExcludeModules"/>, sorted by name. Read once, on the thread pool, and awaited, so a
 /// request arriving during start-up waits for them without holding a thread.
 /// </summary>
@@ -13,7 +13,7 @@ internal sealed partial class InstalledModules
 {
     private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages;
 
-    public InstalledModules(IInstalledPackageSource source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
+    public InstalledModules(IInstalledPackages source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
     {
         _packages = new Lazy<Task<IReadOnlyList<InstalledPackage>>>(() => Task.Run(() => Load(source, options.Value, logger)));
     }
@@ -21,7 +21,7 @@ internal sealed partial class InstalledModules
     /// <summary>The packages, in the order <c>modules</c> lists them.</summary>
     public Task<IReadOnlyList<InstalledPackage>> GetAsync(CancellationToken cancellationToken) => _packages.Value.WaitAsync(cancellationToken);
 
-    private static IReadOnlyList<InstalledPackage> Load(IInstalledPackageSource source, AnxMonitoringOptions options, ILogger logger)
+    private static IReadOnlyList<InstalledPackage> Load(IInstalledPackages source, AnxMonitoringOptions options, ILogger logger)
     {
         var installed = source.GetPackages();
         if (installed is null)

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

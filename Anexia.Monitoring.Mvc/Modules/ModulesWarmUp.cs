@@ -1,5 +1,5 @@
-using Anexia.Monitoring.Mvc.Configuration;
 using Microsoft.Extensions.Hosting;
+using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NuGet.Versioning;
+using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Anexia.Monitoring.Mvc.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using NuGet.Versioning;
+using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Telemetry;
 

@@ -2,7 +2,7 @@ namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
 /// The library's <see cref="IEventAggregator"/>: copy-on-write lists per event type, so a check run reads a
-/// snapshot without locking. Only the event aggregator: <see cref="SubscriberCheckSource"/> turns its
+/// snapshot without locking. Only the event aggregator: <see cref="SubscriberChecks"/> turns its
 /// <see cref="MonitorUpCheck"/> subscriptions into checks.
 /// </summary>
 internal sealed class EventAggregator : IEventAggregator

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Anexia.Monitoring.Mvc.Up;
 
-/// <summary>Records one <c>AddMonitorUpCheck&lt;TCheck&gt;()</c> call; turned into a check by <see cref="HandlerCheckSource"/>.</summary>
+/// <summary>Records one <c>AddMonitorUpCheck&lt;TCheck&gt;()</c> call; turned into a check by <see cref="HandlerChecks"/>.</summary>
 internal abstract class MonitorUpCheckHandlerRegistration
 {
     public abstract UpCheck CreateCheck();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Up;
 

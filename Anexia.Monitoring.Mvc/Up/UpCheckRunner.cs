@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
-/// Runs every <c>up</c> check of every <see cref="IUpCheckSource"/> (asked on each run, in registration order)
+/// Runs every <c>up</c> check of every <see cref="IUpCheckProvider"/> (asked on each run, in registration order)
 /// through <see cref="UpCheckExecutor"/>, concurrently, each in a DI scope of its own and under
 /// <see cref="AnxMonitoringOptions.CheckTimeout"/>, and collects what each reported in order.
 /// Requests that arrive while a run is in flight share it, and a finished run answers further requests for
@@ -12,7 +12,7 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// </summary>
 internal sealed class UpCheckRunner
 {
-    private readonly IReadOnlyList<IUpCheckSource> _sources;
+    private readonly IReadOnlyList<IUpCheckProvider> _sources;
     private readonly UpCheckExecutor _executor;
     private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -23,7 +23,7 @@ internal sealed class UpCheckRunner
     private readonly AnxMonitoringTelemetry? _telemetry;
 
     public UpCheckRunner(
-        IEnumerable<IUpCheckSource> sources,
+        IEnumerable<IUpCheckProvider> sources,
         UpCheckExecutor executor,
         IOptions<AnxMonitoringOptions> options,
         TimeProvider timeProvider,

@@ -2,10 +2,10 @@ using Anexia.Monitoring.Mvc.Controllers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Anexia.Monitoring.Mvc.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Up;
 

@@ -1,6 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 
@@ -27,7 +34,7 @@ internal static class ColdLibrary
             o.AccessToken = "t";
             o.PackageSources.Add(baseUrl + "/v3/index.json");
         });
-        builder.Services.AddSingleton<IInstalledPackageSource>(new BenchPackages([.. Enumerable.Range(0, count).Select(i => new InstalledPackage(Id(i), "1.0.0"))]));
+        builder.Services.AddSingleton<IInstalledPackages>(new BenchPackages([.. Enumerable.Range(0, count).Select(i => new InstalledPackage(Id(i), "1.0.0"))]));
         var app = builder.Build();
         app.MapControllers();
         await app.StartAsync();

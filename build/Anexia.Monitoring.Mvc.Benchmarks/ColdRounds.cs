@@ -2,6 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 
@@ -24,7 +31,7 @@ internal static class ColdRounds
             builder.Logging.ClearProviders();
             builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             builder.Services.AddControllers().AddAnxMonitoring(o => { o.AccessToken = "t"; o.PackageSources.Add(feed.ServiceIndexUrl); o.UpWarmUp = false; });
-            builder.Services.AddSingleton<IInstalledPackageSource>(new BenchPackages([.. packages.Select(p => new InstalledPackage(p.Id, "1.0.0"))]));
+            builder.Services.AddSingleton<IInstalledPackages>(new BenchPackages([.. packages.Select(p => new InstalledPackage(p.Id, "1.0.0"))]));
             var app = builder.Build();
             app.MapControllers();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;

@@ -3,6 +3,14 @@ using Newtonsoft.Json.Linq;
 using NuGet.Configuration;
 using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 

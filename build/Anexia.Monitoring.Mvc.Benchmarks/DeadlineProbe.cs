@@ -4,6 +4,13 @@ using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 
@@ -20,7 +27,7 @@ internal static class DeadlineProbe
     public static async Task<int> RunAsync()
     {
         const int PackageCount = 300;
-        var own = new DependencyContextPackageSource();
+        var own = new DependencyManifestPackages();
         var ownPackages = own.GetPackages() ?? [];
         var installed = ownPackages
             .Concat(Enumerable.Range(0, PackageCount - 1 - ownPackages.Count).Select(i => new InstalledPackage($"Probe.Package{i:D3}", "1.0.0")))
@@ -37,7 +44,7 @@ internal static class DeadlineProbe
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton<IInstalledPackageSource>(new OwnAndFixturePackages(own, installed.Skip(ownPackages.Count).ToList()));
+        builder.Services.AddSingleton<IInstalledPackages>(new OwnAndFixturePackages(own, installed.Skip(ownPackages.Count).ToList()));
         builder.Services.AddControllers().AddAnxMonitoring(o =>
         {
             o.AccessToken = "probe-token";
@@ -62,7 +69,7 @@ internal static class DeadlineProbe
     }
 
     /// <summary>The program's own packages, read from its deps.json when modules first asks, plus the fixture packages.</summary>
-    private sealed class OwnAndFixturePackages(DependencyContextPackageSource own, IReadOnlyList<InstalledPackage> fixtures) : IInstalledPackageSource
+    private sealed class OwnAndFixturePackages(DependencyManifestPackages own, IReadOnlyList<InstalledPackage> fixtures) : IInstalledPackages
     {
         public IReadOnlyList<InstalledPackage>? GetPackages() => [.. (own.GetPackages() ?? []), .. fixtures];
     }

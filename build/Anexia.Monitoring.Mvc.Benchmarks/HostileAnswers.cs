@@ -7,6 +7,13 @@ using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Caching.Distributed;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 
@@ -122,7 +129,7 @@ internal static class HostileAnswers
         builder.Configuration["AnxMonitoring:AccessToken"] = "hostile-bench-token";
         builder.Configuration["AnxMonitoring:PackageSources:0"] = feed.ServiceIndexUrl;
         builder.Configuration["AnxMonitoring:ModulesDeadline"] = "00:00:30";
-        builder.Services.AddSingleton<IInstalledPackageSource>(new FixedInstalledPackages(installed));
+        builder.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(installed));
         if (redis is not null)
         {
             builder.Services.AddStackExchangeRedisCache(o => o.Configuration = $"127.0.0.1:{redisPort}");

@@ -12,6 +12,13 @@ using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 if (args.FirstOrDefault() == "first-probe-host")
 {
@@ -99,7 +106,7 @@ builder.Services.AddControllers().AddAnxMonitoring(o =>
     o.AccessToken = Token;
     o.PackageSources.Add(feed.ServiceIndexUrl);
 });
-builder.Services.AddSingleton<IInstalledPackageSource>(new BenchPackages(installed));
+builder.Services.AddSingleton<IInstalledPackages>(new BenchPackages(installed));
 var app = builder.Build();
 byte[] staticBody = [];
 app.MapGet("/static", () => Results.Bytes(staticBody, "application/json"));

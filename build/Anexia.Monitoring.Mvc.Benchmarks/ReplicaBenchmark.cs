@@ -3,6 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 
@@ -85,7 +92,7 @@ internal static class ReplicaBenchmark
             o.AccessToken = "bench-token";
             o.PackageSources.Add(source);
         });
-        builder.Services.AddSingleton<IInstalledPackageSource>(new BenchPackages(installed));
+        builder.Services.AddSingleton<IInstalledPackages>(new BenchPackages(installed));
         var app = builder.Build();
         app.MapControllers();
         await app.StartAsync();

@@ -1,0 +1,37 @@
+using NuGet.Configuration;
+using NuGet.Protocol.Core.Types;
+using NuGet.Versioning;
+using Anexia.Monitoring.Mvc.Security;
+
+namespace Anexia.Monitoring.Mvc.Modules.Registry;
+
+/// <summary>What every kind of <see cref="IPackageSource"/> has: the source, its masked address, its health, its NuGet repository.</summary>
+internal abstract class PackageSourceBase : IPackageSource
+{
+    /// <param name="source">The source.</param>
+    /// <param name="repository">NuGet.Protocol's repository of the source, with the resource providers this kind of source uses.</param>
+    /// <param name="failureCacheLifetime">How long a failure of the source is remembered.</param>
+    /// <param name="time">The clock of that lifetime.</param>
+    protected PackageSourceBase(PackageSource source, SourceRepository repository, TimeSpan failureCacheLifetime, TimeProvider time)
+    {
+        Source = source;
+        Repository = repository;
+        Health = new PackageSourceHealth(time, failureCacheLifetime);
+        DisplayName = SecretMasker.Apply(source.Source);
+    }
+
+    public PackageSource Source { get; }
+
+    public string DisplayName { get; }
+
+    public PackageSourceHealth Health { get; }
+
+    /// <summary>NuGet.Protocol's repository of the source, with its resources.</summary>
+    protected SourceRepository Repository { get; }
+
+    public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<string>> GetNuspecLicencesAsync(string id, NuGetVersion version, CancellationToken cancellationToken);
+
+    public abstract Task<VulnerabilityDatabase?> GetVulnerabilitiesAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,72 @@
+namespace Anexia.Monitoring.Mvc.Modules.Registry;
+
+/// <summary>
+/// Whether every lookup against one package source has been failing, and since when: an outage that lasts longer
+/// than one failure lifetime (the time a failed lookup is remembered before it is asked again) is to be reported
+/// once per failure lifetime, and its end once.
+/// </summary>
+internal sealed class PackageSourceHealth
+{
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _failureLifetime;
+    private readonly Lock _gate = new();
+    private long? _failingSince;
+    private long? _lastReported;
+    private long? _oversizeReported;
+
+    public PackageSourceHealth(TimeProvider time, TimeSpan failureLifetime)
+    {
+        _time = time;
+        _failureLifetime = failureLifetime;
+    }
+
+    /// <summary>
+    /// Records a failed lookup. True when the outage is now to be reported: every lookup has failed for at least one
+    /// failure lifetime, and it was not reported within the last one; <paramref name="failingFor"/> says how long.
+    /// </summary>
+    public bool Failed(out TimeSpan failingFor)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            _failingSince ??= now;
+            failingFor = _time.GetElapsedTime(_failingSince.Value, now);
+            if (failingFor < _failureLifetime
+                || (_lastReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime))
+            {
+                return false;
+            }
+
+            _lastReported = now;
+            return true;
+        }
+    }
+
+    /// <summary>True when an answer over the size limit is to be reported: not reported within the last failure lifetime.</summary>
+    public bool OversizeToReport()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (_oversizeReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime)
+            {
+                return false;
+            }
+
+            _oversizeReported = now;
+            return true;
+        }
+    }
+
+    /// <summary>Records a lookup the source answered. True when it ends an outage that was reported.</summary>
+    public bool Succeeded()
+    {
+        lock (_gate)
+        {
+            var wasReported = _lastReported is not null;
+            _failingSince = null;
+            _lastReported = null;
+            return wasReported;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Anexia.Monitoring.Mvc.Up;
+
+/// <summary>
+/// The <see cref="DbContext"/> types the host registered (<c>AddDbContext</c>, <c>AddDbContextPool</c>,
+/// <c>AddDbContextFactory</c>), before or after <c>AddAnxMonitoring</c>. A built service provider cannot list its
+/// registrations, so this keeps the host's service collection until the types are first asked for (after the host is
+/// built), reads them once and lets go of the collection.
+/// </summary>
+internal sealed class DbContextRegistrations
+{
+    private readonly Lazy<IReadOnlyList<Type>> _types;
+
+    public DbContextRegistrations(IServiceCollection services)
+    {
+        _types = new Lazy<IReadOnlyList<Type>>(() => Find(services));
+    }
+
+    /// <summary>The context types, in registration order.</summary>
+    public IReadOnlyList<Type> Types => _types.Value;
+
+    private static List<Type> Find(IServiceCollection services)
+    {
+        var found = new List<Type>();
+        foreach (var descriptor in services)
+        {
+            var type = descriptor.ServiceType;
+            Type? context = null;
+            if (typeof(DbContext).IsAssignableFrom(type) && type != typeof(DbContext) && !type.IsGenericTypeDefinition)
+            {
+                context = type;
+            }
+            else if (type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(IDbContextFactory<>))
+            {
+                context = type.GetGenericArguments()[0];
+            }
+
+            if (context is not null && !found.Contains(context))
+            {
+                found.Add(context);
+            }
+        }
+
+        return found;
+    }
+}
