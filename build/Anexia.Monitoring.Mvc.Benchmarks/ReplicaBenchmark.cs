@@ -92,7 +92,7 @@ internal static class ReplicaBenchmark
             o.AccessToken = "bench-token";
             o.PackageSources.Add(source);
         });
-        builder.Services.AddSingleton<IInstalledPackages>(new BenchPackages(installed));
+        builder.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(installed));
         var app = builder.Build();
         app.MapControllers();
         await app.StartAsync();
