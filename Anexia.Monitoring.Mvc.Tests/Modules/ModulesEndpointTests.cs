@@ -2,6 +2,7 @@ using System.Text.Json;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests.Modules;
@@ -206,6 +207,8 @@ public sealed class ModulesEndpointTests
         }, installed: [new("Fixture.Alpha", "1.0.0")], time: time);
 
         Assert.That(ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
+        var lookups = host.Services.GetRequiredService<ModuleLookups>();
+        await lookups.WhenIdleAsync().WaitAsync(ModulesHost.HangGuard);
         _feed.ResetCounters();
 
         time.Advance(TimeSpan.FromMinutes(59));
@@ -217,11 +220,11 @@ public sealed class ModulesEndpointTests
         time.Advance(TimeSpan.FromMinutes(2));
         var stale = ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha");
         Assert.That(stale.GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"));
-        await ModulesHost.WaitUntilAsync(() => host.Logs.Entries.Count(e => e.EventId.Name == "ModuleLookupFailed") >= 2);
+        await lookups.WhenIdleAsync().WaitAsync(ModulesHost.HangGuard);
         var afterFailure = _feed.Requests;
 
         (await host.GetModulesAsync()).Dispose();
-        await Task.Delay(200);
+        await lookups.WhenIdleAsync().WaitAsync(ModulesHost.HangGuard);
         Assert.That(_feed.Requests, Is.EqualTo(afterFailure), "a failure is not retried before its lifetime passes");
         Assert.That(ModulesHost.Module(await ModulesHost.ReadJsonAsync(await host.GetModulesAsync()), "Fixture.Alpha").GetProperty("newest_version").GetString(), Is.EqualTo("1.1.0"), "old data survives a failed refresh");
 

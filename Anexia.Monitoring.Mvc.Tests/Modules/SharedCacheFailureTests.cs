@@ -34,8 +34,8 @@ public sealed class SharedCacheFailureTests
     public async Task OneCallThatTimesOut_IsAMiss_AndTheNextCallIsMade()
     {
         var entry = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            new SharedLookupCache.Entry(Alpha.Name, Alpha.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(30), new ModuleInfo(NuGetVersion.Parse("1.1.0"), ["MIT"], ["MIT"])),
-            SharedLookupJsonContext.Default.Entry);
+            new SharedLookupEntry(Alpha.Name, Alpha.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(30), new ModuleInfo(NuGetVersion.Parse("1.1.0"), ["MIT"], ["MIT"])),
+            SharedLookupJsonContext.Default.SharedLookupEntry);
         var calls = 0;
         _cache.Setup(c => c.GetAsync(It.Is<string>(k => k.EndsWith("fixture.alpha/1.0.0", StringComparison.Ordinal)), It.IsAny<CancellationToken>()))
             .Returns(() => ++calls == 1 ? new TaskCompletionSource<byte[]?>().Task : Task.FromResult<byte[]?>(entry));

@@ -201,7 +201,7 @@ public sealed class SharedCacheTests
         var alpha = new InstalledPackage("Fixture.Alpha", "1.0.0");
         var forged = new ModuleInfo(NuGetVersion.Parse("9.9.9"), ["MIT"], ["MIT"]);
         var entry = JsonSerializer.SerializeToNode(
-            new SharedLookupCache.Entry(alpha.Name, alpha.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(50), forged), SharedLookupJsonContext.Default.Entry)!.AsObject();
+            new SharedLookupEntry(alpha.Name, alpha.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(50), forged), SharedLookupJsonContext.Default.SharedLookupEntry)!.AsObject();
         await writer.Services.GetRequiredService<IDistributedCache>().SetAsync(
             writer.Services.GetRequiredService<SharedLookupCache>().Key(alpha), poison(entry), new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(50) });
         _feed.ResetCounters();

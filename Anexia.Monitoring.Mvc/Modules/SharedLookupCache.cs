@@ -1,23 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using NuGet.Versioning;
 using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
-/// The lookups of every replica of the application, kept in the host's distributed cache (its
-/// <see cref="IDistributedCache"/>, such as Redis through <c>AddStackExchangeRedisCache</c>) beside each replica's own
-/// cache: a replica reads the shared entry before it asks the registry, and writes what it looked up. On when the host
-/// registered a distributed cache that is really shared (the in-memory one some frameworks register by default is not)
-/// and <see cref="AnxMonitoringOptions.UseDistributedCache"/> is not off. What comes back is input like a feed's answer:
-/// bounded in size, checked against its key and the rules of <see cref="ReportedValues"/>, its expiry capped, and
-/// ignored when it fails a check. docs/running-several-instances.md tells how connecting, timeouts and pauses work.
+/// The lookups of every replica, kept in the host's <see cref="IDistributedCache"/> (Redis, say) beside each replica's
+/// own: a replica reads the shared entry before it asks the registry, and writes what it looked up. On when the host
+/// registered a cache that is really shared (not the in-memory one) and <see cref="AnxMonitoringOptions.UseDistributedCache"/>
+/// is on. What comes back is input (<see cref="SharedLookupEntry"/>); docs/running-several-instances.md tells how
+/// connecting, timeouts and pauses work.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim holds nothing to dispose unless its wait handle is asked for, which it never is here.")]
 internal sealed partial class SharedLookupCache
@@ -25,22 +20,13 @@ internal sealed partial class SharedLookupCache
     /// <summary>Raised when the stored format changes, so that replicas of different versions do not read each other's entries.</summary>
     public const string FormatVersion = "v3";
 
-    /// <summary>The largest entry read; the library's own are well under 4 KiB.</summary>
-    public const int MaxEntryBytes = 64 * 1024;
-
-    /// <summary>How long a lookup waits for the cache's connection, counted from the first call after start.</summary>
+    // The bounds of docs/running-several-instances.md: a lookup waits for the connection up to ConnectWait from the
+    // first call; the connection (the first call) may take ConnectTimeout, any later call CallTimeout; three failed
+    // calls in a row, or a failed connection, leave the cache alone for PauseAfterFailure.
     public static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long the connection (the first call) may take before it counts as failed.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long any later call may take.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long the cache is left alone after it failed <see cref="FailuresBeforePause"/> calls in a row, or its connection failed.</summary>
     public static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(30);
-
-    /// <summary>Failed calls in a row that pause the cache.</summary>
     public const int FailuresBeforePause = 3;
 
     /// <summary>
@@ -48,9 +34,6 @@ internal sealed partial class SharedLookupCache
     /// receives a whole value before it hands it over, so this bounds what values of any size can cost at a time.
     /// </summary>
     public const int ConcurrentReads = 8;
-
-    // How far ahead of this replica's clock another replica's may be.
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     private readonly IDistributedCache? _cache;
     private readonly TimeProvider _time;
@@ -147,7 +130,7 @@ internal sealed partial class SharedLookupCache
             return null;
         }
 
-        if (Read(bytes, package) is { } entry)
+        if (SharedLookupEntry.Read(bytes, package, _time.GetUtcNow(), _lifetime) is { } entry)
         {
             return entry;
         }
@@ -172,7 +155,7 @@ internal sealed partial class SharedLookupCache
         try
         {
             var now = _time.GetUtcNow();
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(new Entry(package.Name, package.Version, now, expiresAt, info), SharedLookupJsonContext.Default.Entry);
+            var bytes = SharedLookupEntry.Write(package, info, now, expiresAt);
             using var timeout = new CancellationTokenSource(CallTimeout, _time);
             await _cache.SetAsync(Key(package), bytes, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = expiresAt - now }, timeout.Token)
                 .WaitAsync(CallTimeout, _time, CancellationToken.None);
@@ -297,40 +280,6 @@ internal sealed partial class SharedLookupCache
             && Interlocked.CompareExchange(ref _lastRejectionNotice, now, last) == last;
     }
 
-    /// <summary>The entry as this replica may use it, or null when it fails a check.</summary>
-    private (ModuleInfo Info, DateTimeOffset ExpiresAt)? Read(byte[] bytes, InstalledPackage package)
-    {
-        if (bytes.Length > MaxEntryBytes)
-        {
-            return null;
-        }
-
-        Entry? entry;
-        try
-        {
-            entry = JsonSerializer.Deserialize(bytes, SharedLookupJsonContext.Default.Entry);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        var now = _time.GetUtcNow();
-        if (entry is null
-            || !string.Equals(entry.Id, package.Name, StringComparison.OrdinalIgnoreCase)
-            || !string.Equals(entry.Version, package.Version, StringComparison.OrdinalIgnoreCase)
-            || entry.WrittenAt > now + ClockSkew
-            || entry.Info is not { } info
-            || !IsComplete(info))
-        {
-            return null;
-        }
-
-        var expiresAt = entry.ExpiresAt < entry.WrittenAt + _lifetime ? entry.ExpiresAt : entry.WrittenAt + _lifetime;
-        var checkedInfo = ReportedValues.Check(info, out var dropped);
-        return expiresAt <= now || dropped > 0 || !ReferenceEquals(checkedInfo, info) ? null : (info, expiresAt);
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = 321, EventName = "SharedCacheUnavailable", Level = LogLevel.Warning,
@@ -345,30 +294,4 @@ internal sealed partial class SharedLookupCache
             Message = "The distributed cache's entry for {PackageId} {Version} ({Bytes} bytes) fails a check (size, shape, key, expiry or values) and is ignored; such entries are counted in anxmonitoring.input.rejected and told once per ModulesFailureCacheLifetime.")]
         public static partial void EntryRejected(ILogger logger, string packageId, string version, int bytes);
     }
-
-    /// <summary>Whether a stored result has every part (a writer of another shape may leave lists null).</summary>
-    private static bool IsComplete(ModuleInfo info) =>
-        info.InstalledLicences is { } installed && !installed.Contains(null!)
-        && info.NewestLicences is { } newest && !newest.Contains(null!)
-        && info.InstalledVulnerabilities is { } vulnerabilities
-        && vulnerabilities.All(v => v is not null && v.AdvisoryUrl is not null && Enum.IsDefined(v.Severity))
-        && (info.InstalledDeprecation is null || (info.InstalledDeprecation.Reasons is { } reasons && !reasons.Contains(null!)));
-
-    /// <summary>One shared lookup result as stored: the lookup's own record, bound to its package and the time it was written.</summary>
-    internal sealed record Entry(string Id, string Version, DateTimeOffset WrittenAt, DateTimeOffset ExpiresAt, ModuleInfo? Info);
-
-    /// <summary>A version as NuGet writes it; one that does not parse fails the read like any malformed entry.</summary>
-    internal sealed class NuGetVersionConverter : JsonConverter<NuGetVersion>
-    {
-        public override NuGetVersion Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            NuGetVersion.TryParse(reader.GetString(), out var version) ? version : throw new JsonException("Not a version.");
-
-        public override void Write(Utf8JsonWriter writer, NuGetVersion value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToNormalizedString());
-    }
 }
-
-/// <summary>The source-generated System.Text.Json metadata of <see cref="SharedLookupCache.Entry"/>.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(SharedLookupCache.NuGetVersionConverter)])]
-[JsonSerializable(typeof(SharedLookupCache.Entry))]
-internal sealed partial class SharedLookupJsonContext : JsonSerializerContext;

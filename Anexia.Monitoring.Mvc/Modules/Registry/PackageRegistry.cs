@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using NuGet.Common;
-using NuGet.Configuration;
 using NuGet.Versioning;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -16,7 +14,7 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// </summary>
 internal sealed partial class PackageRegistry
 {
-    private readonly Lazy<Task<SourceSet>> _sources;
+    private readonly Lazy<Task<PackageSourceSet>> _sources;
     private readonly ILogger<PackageRegistry> _logger;
     private readonly string? _localPackagesFolder;
     private readonly TimeProvider _time;
@@ -24,7 +22,7 @@ internal sealed partial class PackageRegistry
     private readonly TimeSpan _sourceTimeout;
 
     public PackageRegistry(IOptions<AnxMonitoringOptions> options, ILogger<PackageRegistry> logger, TimeProvider time, Telemetry.AnxMonitoringTelemetry telemetry)
-        : this(options, logger, LocalPackagesFolder(), time, telemetry: telemetry)
+        : this(options, logger, PackageSourceSet.GlobalPackagesFolder(), time, telemetry: telemetry)
     {
     }
 
@@ -53,7 +51,7 @@ internal sealed partial class PackageRegistry
         // A source gets most of the lookup's time, so that one that does not answer fails alone and the others' answers count.
         _sourceTimeout = options.Value.LookupTimeout * 0.8;
         // Reading NuGet.Config is file IO: on the pool, once, awaited by the lookups.
-        _sources = new Lazy<Task<SourceSet>>(() => Task.Run(() => SourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot)));
+        _sources = new Lazy<Task<PackageSourceSet>>(() => Task.Run(() => PackageSourceSet.Create(options.Value, logger, time ?? TimeProvider.System, configRoot)));
     }
 
     /// <summary>Looks one package up. Throws when every source asked failed; a package no source knows is <see cref="ModuleInfo.Unknown"/>.</summary>
@@ -256,19 +254,7 @@ internal sealed partial class PackageRegistry
     /// <summary>What one source answered for one package.</summary>
     private sealed record SourceAnswer(IPackageSource Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error, VulnerabilityDatabase? Vulnerabilities);
 
-    /// <summary>The global packages folder of this machine, where restore left the installed packages; null if absent.</summary>
-    private static string? LocalPackagesFolder()
-    {
-        var folder = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
-        if (string.IsNullOrWhiteSpace(folder))
-        {
-            folder = Path.Combine(NuGetEnvironment.GetFolderPath(NuGetFolderPath.NuGetHome), "packages");
-        }
-
-        return Directory.Exists(folder) ? folder : null;
-    }
-
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(EventId = 301, EventName = "PackageSourceFailed", Level = LogLevel.Debug,
             Message = "Looking up {PackageId} on {PackageSource} failed: {Reason}")]
@@ -305,61 +291,5 @@ internal sealed partial class PackageRegistry
         [LoggerMessage(EventId = 304, EventName = "NuGetConfigUnreadable", Level = LogLevel.Warning,
             Message = "The machine's NuGet.Config cannot be read ({Reason}); only the configured package sources are used.")]
         public static partial void NuGetConfigUnreadable(ILogger logger, string reason);
-    }
-
-    /// <summary>The sources to ask, built once, with the NuGet.Config's package source mapping where it is used.</summary>
-    private sealed class SourceSet
-    {
-        private readonly List<IPackageSource> _all;
-        private readonly PackageSourceMapping? _mapping;
-
-        private SourceSet(List<IPackageSource> all, PackageSourceMapping? mapping)
-        {
-            _all = all;
-            _mapping = mapping;
-        }
-
-        public static SourceSet Create(AnxMonitoringOptions options, ILogger logger, TimeProvider time, string nuGetConfigRoot)
-        {
-            var sources = new List<PackageSource>();
-            foreach (var configured in options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl])
-            {
-                sources.Add(new PackageSource(configured));
-            }
-
-            PackageSourceMapping? mapping = null;
-            if (options.UseNuGetConfig)
-            {
-                try
-                {
-                    var settings = Settings.LoadDefaultSettings(root: nuGetConfigRoot);
-                    sources.AddRange(new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled));
-                    mapping = PackageSourceMapping.GetPackageSourceMapping(settings);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NuGetConfigurationException)
-                {
-                    NuGetConfigUnreadable(logger, SecretMasker.ForLog(ex.Message));
-                }
-            }
-
-            var distinct = sources
-                .GroupBy(s => s.Source.TrimEnd('/'), StringComparer.OrdinalIgnoreCase)
-                .Select(g => IPackageSource.Create(g.First(), options, time))
-                .ToList();
-            return new SourceSet(distinct, mapping is { IsEnabled: true } ? mapping : null);
-        }
-
-        public List<IPackageSource> For(string id)
-        {
-            if (_mapping is null)
-            {
-                return _all;
-            }
-
-            var names = _mapping.GetConfiguredPackageSources(id);
-            return names.Count == 0 ? _all : _all.Where(c => names.Contains(c.Source.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        }
-
-        private static void NuGetConfigUnreadable(ILogger logger, string reason) => Log.NuGetConfigUnreadable(logger, reason);
     }
 }
