@@ -1,12 +1,12 @@
 using System.Net;
 using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Tests.Up;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Anexia.Monitoring.Mvc.Tests.Up;
 
 namespace Anexia.Monitoring.Mvc.Tests.Hosting;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Anexia.Monitoring.Mvc.Hosting;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Builder;
@@ -6,7 +7,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Tests.Hosting;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests.Modules;
 

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using static Anexia.Monitoring.Mvc.Tests.Infrastructure.ModulesHost;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests.Modules;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Anexia.Monitoring.Mvc.Tests.Infrastructure.ModulesHost;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests.Modules;
 

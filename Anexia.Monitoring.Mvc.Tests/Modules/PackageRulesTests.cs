@@ -1,9 +1,9 @@
 using System.IO.Compression;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyModel;
 using NuGet.Versioning;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Tests.Modules;
 

@@ -1,8 +1,8 @@
 using System.Net;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Tests.Security;
 

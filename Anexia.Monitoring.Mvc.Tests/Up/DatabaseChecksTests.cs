@@ -1,6 +1,6 @@
 using System.Net;
-using Anexia.Monitoring.Mvc.Up;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

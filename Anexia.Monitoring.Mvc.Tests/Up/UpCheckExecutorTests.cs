@@ -56,7 +56,7 @@ public sealed class UpCheckExecutorTests
     }
 
     [Test]
-    public async Task Run_CheckThatWasQuickAndNowBlocks_TheChecksAfterItStillStart()
+    public async Task Run_CheckThatWasQuickAndThenBlocks_TheChecksAfterItStillStart()
     {
         using var secondStarted = new ManualResetEventSlim();
         var block = false;

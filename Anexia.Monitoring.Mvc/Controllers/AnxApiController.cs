@@ -1,5 +1,5 @@
-using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;

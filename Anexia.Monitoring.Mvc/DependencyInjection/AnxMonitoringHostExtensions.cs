@@ -1,7 +1,7 @@
+using Anexia.Monitoring.Mvc.Hosting;
 using Anexia.Monitoring.Mvc.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -1,17 +1,17 @@
 using Anexia.Monitoring.Mvc;
-using Anexia.Monitoring.Mvc.Up;
 using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Controllers;
-using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Hosting;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Telemetry;
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using Anexia.Monitoring.Mvc.Hosting;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Anexia.Monitoring.Mvc.Security;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Anexia.Monitoring.Mvc.Hosting;
+using Microsoft.Extensions.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using Anexia.Monitoring.Mvc.Security;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Security;
 using Microsoft.Extensions.DependencyInjection;
 using NuGet.Versioning;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Telemetry;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Up;
 

@@ -1,11 +1,11 @@
 using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Anexia.Monitoring.Mvc.Hosting;
 
 namespace Anexia.Monitoring.Mvc.Up;
 

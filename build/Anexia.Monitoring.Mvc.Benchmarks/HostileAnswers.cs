@@ -2,18 +2,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Hosting;
 using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Telemetry;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Caching.Distributed;
-using Anexia.Monitoring.Mvc.Up;
-using Anexia.Monitoring.Mvc.Hosting;
-using Anexia.Monitoring.Mvc.Security;
-using Anexia.Monitoring.Mvc.Modules.Registry;
-using Anexia.Monitoring.Mvc.Configuration;
-using Anexia.Monitoring.Mvc.Controllers;
-using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 

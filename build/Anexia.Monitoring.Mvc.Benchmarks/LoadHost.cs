@@ -1,18 +1,18 @@
 using System.Net;
+using Anexia.Monitoring.Mvc.Configuration;
+using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Security;
+using Anexia.Monitoring.Mvc.Telemetry;
+using Anexia.Monitoring.Mvc.Up;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Anexia.Monitoring.Mvc.Up;
-using Anexia.Monitoring.Mvc.Hosting;
-using Anexia.Monitoring.Mvc.Security;
-using Anexia.Monitoring.Mvc.Modules;
-using Anexia.Monitoring.Mvc.Modules.Registry;
-using Anexia.Monitoring.Mvc.Configuration;
-using Anexia.Monitoring.Mvc.Controllers;
-using Anexia.Monitoring.Mvc.Telemetry;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 

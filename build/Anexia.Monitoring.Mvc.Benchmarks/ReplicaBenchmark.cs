@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Anexia.Monitoring.Mvc.Modules;
-using Anexia.Monitoring.Mvc.Tests.Infrastructure;
-using Anexia.Monitoring.Mvc.Up;
-using Anexia.Monitoring.Mvc.Hosting;
-using Anexia.Monitoring.Mvc.Security;
-using Anexia.Monitoring.Mvc.Modules.Registry;
 using Anexia.Monitoring.Mvc.Configuration;
 using Anexia.Monitoring.Mvc.Controllers;
+using Anexia.Monitoring.Mvc.Hosting;
+using Anexia.Monitoring.Mvc.Modules;
+using Anexia.Monitoring.Mvc.Modules.Registry;
+using Anexia.Monitoring.Mvc.Security;
 using Anexia.Monitoring.Mvc.Telemetry;
+using Anexia.Monitoring.Mvc.Tests.Infrastructure;
+using Anexia.Monitoring.Mvc.Up;
 
 namespace Anexia.Monitoring.Mvc.Benchmarks;
 

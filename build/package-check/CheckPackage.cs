@@ -9,14 +9,6 @@ using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Anexia.Monitoring.Mvc.Up;
-using Anexia.Monitoring.Mvc.Hosting;
-using Anexia.Monitoring.Mvc.Security;
-using Anexia.Monitoring.Mvc.Modules;
-using Anexia.Monitoring.Mvc.Modules.Registry;
-using Anexia.Monitoring.Mvc.Configuration;
-using Anexia.Monitoring.Mvc.Controllers;
-using Anexia.Monitoring.Mvc.Telemetry;
 
 if (args.Length != 7)
 {

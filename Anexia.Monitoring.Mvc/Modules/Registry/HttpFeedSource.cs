@@ -1,9 +1,9 @@
+using Anexia.Monitoring.Mvc.Security;
 using NuGet.Configuration;
 using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
 using NuGetLogger = NuGet.Common.NullLogger;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
 

@@ -1,7 +1,7 @@
+using Anexia.Monitoring.Mvc.Security;
 using NuGet.Configuration;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
 

@@ -1,7 +1,7 @@
+using Anexia.Monitoring.Mvc.Security;
 using NuGet.Common;
 using NuGet.Configuration;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
-using Anexia.Monitoring.Mvc.Security;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
 
