@@ -202,9 +202,6 @@ public sealed class AnxMonitoringOptions
     /// <summary>Where each configured setting was read from (the key as written), the value read and its text.</summary>
     internal Dictionary<string, (string Key, object? Value, string Text)> Configured { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The settings whose configured value could not be read.</summary>
-    internal HashSet<string> Unreadable { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The configured values that could not be read, one message each; reported at start-up by the validator.</summary>
-    internal List<string> ReadErrors { get; } = [];
+    /// <summary>The settings whose configured value could not be read, with the message for each; reported at start-up by the validator.</summary>
+    internal Dictionary<string, string> ReadErrors { get; } = new(StringComparer.Ordinal);
 }

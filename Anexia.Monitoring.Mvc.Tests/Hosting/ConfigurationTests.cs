@@ -258,6 +258,23 @@ public sealed class ConfigurationTests
         }));
     }
 
+    [Test]
+    public async Task AConfiguredValueTheDelegateReplaces_IsNeitherUsedNorReported()
+    {
+        await using var host = await MonitoringTestHost.StartAsync(
+            new Dictionary<string, string?> { ["AnxMonitoring:CheckTimeout"] = "soon", ["ANX_MONITORING_LOOKUP_CONCURRENCY"] = "0" },
+            withIdentityDatabase: false,
+            addMonitoring: b => b.Services.AddControllers().AddAnxMonitoring(o =>
+            {
+                o.CheckTimeout = TimeSpan.FromSeconds(3);
+                o.LookupConcurrency = 4;
+            }));
+
+        var options = host.Services.GetRequiredService<IOptions<AnxMonitoringOptions>>().Value;
+
+        Assert.That((options.CheckTimeout, options.LookupConcurrency), Is.EqualTo((TimeSpan.FromSeconds(3), 4)));
+    }
+
     [TestCase("UseNuGetConfig", "ANX_MONITORING_USE_NUGET_CONFIG")]
     [TestCase("TestDbConnections", "ANX_MONITORING_TEST_DB_CONNECTIONS")]
     [TestCase("ModulesFailureCacheLifetime", "ANX_MONITORING_MODULES_FAILURE_CACHE_LIFETIME")]

@@ -56,7 +56,7 @@ public sealed class UpCheckExecutorTests
     }
 
     [Test]
-    public async Task Run_CheckThatWasQuickAndThenBlocks_TheChecksAfterItStillStart()
+    public async Task Run_CheckThatBlocksItsThreadTheSecondTime_TheChecksAfterItStillStart()
     {
         using var secondStarted = new ManualResetEventSlim();
         var block = false;
@@ -217,6 +217,28 @@ public sealed class UpCheckExecutorTests
             Assert.That(lines[1], Is.AnyOf("ERROR: polite timed out", "ERROR: polite timed out (still running from an earlier run)"));
             Assert.That(lines[2], Does.StartWith("ERROR: registers a throwing callback timed out"));
         }
+    }
+
+    [Test]
+    public async Task Run_CheckWhoseCancellationCallbackBlocks_DoesNotHoldUpTheRunsAnswer()
+    {
+        // A database driver may send its cancel request to a hung server from the token's callback.
+        using var gate = new ManualResetEventSlim();
+        var checks = new[]
+        {
+            UpCheck.Of("blocking callback", (_, ct) =>
+            {
+                ct.Register(() => gate.Wait(TimeSpan.FromSeconds(30)));
+                return Task.Delay(Timeout.Infinite, ct);
+            }),
+            UpCheck.Of("polite", (_, ct) => Task.Delay(Timeout.Infinite, ct)),
+        };
+
+        var lines = Lines(await Create().RunAsync(checks, TimeSpan.FromMilliseconds(100)).WaitAsync(HangGuard));
+        gate.Set();
+
+        Assert.That(lines, Is.EqualTo(new[] { "ERROR: blocking callback timed out", "ERROR: polite timed out" }),
+            "answered while the callback still blocks (it is released only after the answer)");
     }
 
     [Test]

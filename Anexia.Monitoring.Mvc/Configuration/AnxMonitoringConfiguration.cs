@@ -24,7 +24,9 @@ internal partial class AnxMonitoringConfiguration : IConfigureOptions<AnxMonitor
     }
 
     /// <summary>Every setting: the options' public properties.</summary>
-    public static IReadOnlyList<PropertyInfo> Settings { get; } = typeof(AnxMonitoringOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+    public static IReadOnlyList<PropertyInfo> Settings { get; } = [.. typeof(AnxMonitoringOptions)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite || p.PropertyType == typeof(IList<string>))];
 
     /// <summary>The flat key of a setting: <c>UseNuGetConfig</c> is <c>ANX_MONITORING_USE_NUGET_CONFIG</c>.</summary>
     public static string FlatKeyOf(string setting) =>
@@ -136,8 +138,7 @@ internal partial class AnxMonitoringConfiguration : IConfigureOptions<AnxMonitor
         }
         else
         {
-            options.Unreadable.Add(setting.Name);
-            options.ReadErrors.Add($"The setting {key} must be {Expected(setting)}; '{text}' cannot be read as such.");
+            options.ReadErrors[setting.Name] = $"The setting {key} must be {Expected(setting)}; '{text}' cannot be read as such.";
         }
     }
 

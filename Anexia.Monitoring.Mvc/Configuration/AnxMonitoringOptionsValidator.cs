@@ -16,11 +16,20 @@ internal sealed class AnxMonitoringOptionsValidator : IValidateOptions<AnxMonito
     public ValidateOptionsResult Validate(string? name, AnxMonitoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>(options.ReadErrors);
+        var defaults = new AnxMonitoringOptions();
+        var failures = new List<string>();
         foreach (var setting in AnxMonitoringConfiguration.Settings)
         {
-            if (setting.GetCustomAttribute<RangeAttribute>() is { } range && !options.Unreadable.Contains(setting.Name)
-                && setting.GetValue(options) is { } value && !range.IsValid(value))
+            var value = setting.GetValue(options);
+            if (options.ReadErrors.TryGetValue(setting.Name, out var unreadable))
+            {
+                // Reported unless code set the setting afterwards, as an out-of-range value that code replaced is not.
+                if (Equals(value, setting.GetValue(defaults)))
+                {
+                    failures.Add(unreadable);
+                }
+            }
+            else if (setting.GetCustomAttribute<RangeAttribute>() is { } range && value is not null && !range.IsValid(value))
             {
                 var (key, written) = options.Configured.TryGetValue(setting.Name, out var configured) && Equals(configured.Value, value)
                     ? (configured.Key, configured.Text)

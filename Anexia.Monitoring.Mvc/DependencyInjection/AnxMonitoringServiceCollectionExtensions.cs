@@ -47,7 +47,12 @@ public static class AnxMonitoringServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AnxMonitoringOptions>, HostConfiguration>());
+        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<AnxMonitoringOptions>) && d.ImplementationInstance is AnxMonitoringConfiguration))
+        {
+            // Unless AddAnxMonitoring(configuration) named the configuration to read already.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AnxMonitoringOptions>, HostConfiguration>());
+        }
+
         services.Configure(configure);
         return services.AddAnxMonitoringCore();
     }
@@ -72,7 +77,7 @@ public static class AnxMonitoringServiceCollectionExtensions
 
     /// <summary>
     /// What the built-in database checks need, for <c>up</c> and for <c>AddAnxMonitoringChecks()</c> alike: the
-    /// options, the clock, the executor, and the database checks (the first check source) reading the host's
+    /// options, the clock, the executor, and the database checks (the first check provider) reading the host's
     /// <c>DbContext</c> registrations once the host is built.
     /// </summary>
     internal static void AddBuiltInUpChecks(this IServiceCollection services)
@@ -84,7 +89,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton(new DbContextRegistrations(services));
         services.TryAddSingleton<UpCheckExecutor>();
 
-        // The database checks are the first check source: registered here, before the others (AddAnxMonitoringCore),
+        // The database checks are the first check provider: registered here, before the others (AddAnxMonitoringCore),
         // whichever of AddAnxMonitoring and AddAnxMonitoringChecks the host calls first; the health check of
         // AddAnxMonitoringChecks takes the same instance.
         services.TryAddSingleton<DatabaseChecks>();
@@ -109,7 +114,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddSingleton<EventAggregator>();
         services.TryAddSingleton<IEventAggregator>(provider => provider.GetRequiredService<EventAggregator>());
 
-        // The up checks, in the order they run and report: one source per kind (the database checks come first,
+        // The up checks, in the order they run and report: one provider per kind (the database checks come first,
         // from AddBuiltInUpChecks). A new kind of check is one more line here.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, VulnerabilityChecks>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, HealthCheckBridge>());

@@ -157,7 +157,7 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         return string.Equals(candidate, value, StringComparison.Ordinal);
     }
 
-    /// <summary>The accepted tokens' hashes, computed once per options instance (a configuration reload makes a new one).</summary>
+    /// <summary>The accepted tokens' hashes, computed once per options instance (the host's, or a test's own).</summary>
     private AcceptedTokens Accepted(AnxMonitoringOptions options)
     {
         var known = Volatile.Read(ref _accepted);

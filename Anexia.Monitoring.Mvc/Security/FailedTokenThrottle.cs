@@ -209,7 +209,14 @@ internal sealed partial class FailedTokenThrottle : IDisposable
             .ThenBy(c => c.Address, StringComparer.Ordinal)
             .Take(SummaryAddresses)
             .Select(c => $"{c.Address} ({c.Refused.ToString(CultureInfo.InvariantCulture)})"));
-        Log.RefusedSummary(_logger, refused, _window, throttled, top);
+        try
+        {
+            Log.RefusedSummary(_logger, refused, _window, throttled, top);
+        }
+        catch (Exception)
+        {
+            // A log provider threw: on a timer thread that would end the process.
+        }
     }
 
     /// <summary>One address: the start of its window, its failures in it, and its refusals since the last summary.</summary>

@@ -40,64 +40,60 @@ internal sealed partial class UpCheckExecutor
     /// </summary>
     public async Task<UpCheckOutcome[][]> RunAsync(IReadOnlyList<UpCheck> checks, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var limit = new CancellationTokenSource();
-        using var timer = _time.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), limit, timeout, Timeout.InfiniteTimeSpan);
-        using var link = cancellationToken.UnsafeRegister(static state => CancelQuietly((CancellationTokenSource)state!), limit);
+        // Two tokens: the run waits on the deadline, which nothing of the checks' is registered on; the checks get
+        // their own, cancelled on a pool thread when the deadline passes, as a callback a check registered on it may
+        // block (a database driver cancelling on a hung server) or throw.
+        var run = new Run(new CancellationTokenSource(), new CancellationTokenSource());
+        using var timer = _time.CreateTimer(static state => ((Run)state!).End(), run, timeout, Timeout.InfiniteTimeSpan);
+        using var link = cancellationToken.UnsafeRegister(static state => ((Run)state!).End(), run);
         var runs = new Task<UpCheckOutcome[]>[checks.Count];
         for (var i = 0; i < runs.Length; i++)
         {
-            runs[i] = RunOneAsync(checks[i], timeout, limit);
+            runs[i] = RunOneAsync(checks[i], timeout, run);
         }
 
-        return await Task.WhenAll(runs);
+        var outcomes = await Task.WhenAll(runs);
+        run.Finished();
+        return outcomes;
     }
 
-    /// <summary>Ends the checks' token; a callback a check registered on it that throws must not end the process.</summary>
-    private static void CancelQuietly(CancellationTokenSource limit)
+    private async Task<UpCheckOutcome[]> RunOneAsync(UpCheck check, TimeSpan timeout, Run run)
     {
-        try
-        {
-            limit.Cancel();
-        }
-        catch (Exception ex) when (ex is AggregateException or ObjectDisposedException)
-        {
-            // The checks count as timed out all the same.
-        }
-    }
-
-    private async Task<UpCheckOutcome[]> RunOneAsync(UpCheck check, TimeSpan timeout, CancellationTokenSource limit)
-    {
+        Activity? activity = null;
+        UpCheckOutcome[] outcomes;
+        var started = _time.GetTimestamp();
         try
         {
             if (!check.IsSwitchedOn())
             {
                 return OkOnly;
             }
-        }
-        catch (Exception error)
-        {
-            return [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
-        }
 
-        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
-        activity?.SetTag("anxmonitoring.check.name", check.Name);
-        var started = _time.GetTimestamp();
-        UpCheckOutcome[] outcomes;
-        try
-        {
-            outcomes = await OutcomesAsync(check, timeout, limit, activity);
+            activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up.check");
+            activity?.SetTag("anxmonitoring.check.name", check.Name);
+            outcomes = await OutcomesAsync(check, timeout, run, activity);
         }
         catch (Exception error)
         {
-            // Not the check's failure (that is an outcome): a log provider threw while its outcome was logged.
+            // Not the check's own failure (that is an outcome): its settings switch, a log provider or a telemetry
+            // listener threw.
             outcomes = [new UpCheckOutcome(UpCheckStatus.Error, error.Message)];
         }
 
         Record(check, outcomes, activity, _time.GetElapsedTime(started));
+        try
+        {
+            activity?.Dispose();
+        }
+        catch (Exception)
+        {
+            // A telemetry listener threw on the span's end: the outcome stands.
+        }
+
         return outcomes;
     }
 
-    private async Task<UpCheckOutcome[]> OutcomesAsync(UpCheck check, TimeSpan timeout, CancellationTokenSource limit, Activity? activity)
+    private async Task<UpCheckOutcome[]> OutcomesAsync(UpCheck check, TimeSpan timeout, Run run, Activity? activity)
     {
         if (_stillRunning.TryGetValue(check, out var earlier) && !earlier.IsCompleted)
         {
@@ -105,40 +101,54 @@ internal sealed partial class UpCheckExecutor
             return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out (still running from an earlier run)") { IsTimeout = true }];
         }
 
-        var upEvent = new MonitorUpCheck(_scopeFactory);
-        var token = limit.Token;
+        if (run.Deadline.IsCancellationRequested)
+        {
+            return TimedOut(check, timeout);
+        }
 
-        // On the pool: a check that blocks before its first await must not hold up the others.
-        var work = Task.Run(() => check.RunAsync(upEvent, token), CancellationToken.None);
+        // On the pool: a check that blocks before its first await must not hold up the others. Its scope is disposed
+        // as part of its run, so a disposal that hangs is bounded by the time limit like the check.
+        var upEvent = new MonitorUpCheck(_scopeFactory);
+        var token = run.Checks.Token;
+        var work = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    return await check.RunAsync(upEvent, token);
+                }
+                finally
+                {
+                    await upEvent.DisposeScopeAsync();
+                }
+            },
+            CancellationToken.None);
         try
         {
-            var lines = await work.WaitAsync(token);
-            await upEvent.DisposeScopeAsync();
+            var lines = await work.WaitAsync(run.Deadline.Token);
             return lines.Count > 0 ? [.. lines.Select(line => Warned(check, line))] : OkOnly;
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Deadline.IsCancellationRequested)
         {
-            Quietly(() => Log.CheckTimedOut(_logger, check.Name, timeout));
-
+            // Off the thread that ended the run: a check that honours its token ends in the meantime.
+            await Task.Yield();
             if (work.IsCompleted)
             {
-                await DisposeQuietlyAsync(upEvent);
+                _ = work.Exception;
             }
             else
             {
-                LeaveRunning(check, work, upEvent);
+                LeaveRunning(check, work);
             }
 
-            return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
+            return TimedOut(check, timeout);
         }
         catch (MonitorUpWarningException warning)
         {
-            await upEvent.DisposeScopeAsync();
             return [Warned(check, warning.Message)];
         }
         catch (Exception error)
         {
-            await DisposeQuietlyAsync(upEvent);
             var text = SecretMasker.ForLog(error.ToString());
             Log.CheckFailed(_logger, check.Name, text);
             AnxMonitoringTelemetry.RecordException(activity, error);
@@ -146,32 +156,32 @@ internal sealed partial class UpCheckExecutor
         }
     }
 
+    private UpCheckOutcome[] TimedOut(UpCheck check, TimeSpan timeout)
+    {
+        Quietly(() => Log.CheckTimedOut(_logger, check.Name, timeout));
+        return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
+    }
+
     /// <summary>
-    /// A check that outlived its time limit: later runs report it as still running until it ends, then its scope is
-    /// disposed. Two runs that left it behind together (up and the host's /health) both have to end.
+    /// A check that outlived its time limit: later runs report it as still running until it ends. Two runs that left
+    /// it behind together (up and the host's /health) both have to end.
     /// </summary>
-    private void LeaveRunning(UpCheck check, Task work, MonitorUpCheck upEvent)
+    private void LeaveRunning(UpCheck check, Task work)
     {
         var running = _stillRunning.AddOrUpdate(check, work, (_, earlier) => earlier.IsCompleted ? work : Task.WhenAll(earlier, work));
         _ = running.ContinueWith(
-            (ended, state) => ((ConcurrentDictionary<UpCheck, Task>)state!).TryRemove(new KeyValuePair<UpCheck, Task>(check, ended)),
+            (ended, state) =>
+            {
+                _ = ended.Exception; // observed: it was reported as timed out
+                ((ConcurrentDictionary<UpCheck, Task>)state!).TryRemove(new KeyValuePair<UpCheck, Task>(check, ended));
+            },
             _stillRunning,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        _ = work.ContinueWith(
-            static (late, state) =>
-            {
-                _ = late.Exception; // observed: it was reported as timed out
-                return DisposeQuietlyAsync((MonitorUpCheck)state!);
-            },
-            upEvent,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Logs a time-out; a log provider that throws does not change the outcome.</summary>
+    /// <summary>Logs; a log provider that throws does not change the outcome.</summary>
     private static void Quietly(Action log)
     {
         try
@@ -180,19 +190,7 @@ internal sealed partial class UpCheckExecutor
         }
         catch (Exception)
         {
-            // The check timed out all the same.
-        }
-    }
-
-    private static async Task DisposeQuietlyAsync(MonitorUpCheck upEvent)
-    {
-        try
-        {
-            await upEvent.DisposeScopeAsync();
-        }
-        catch (Exception)
-        {
-            // The check's own outcome stands; a scope that fails to dispose is the host's services' problem.
+            // The outcome stands all the same.
         }
     }
 
@@ -226,6 +224,41 @@ internal sealed partial class UpCheckExecutor
         catch (Exception)
         {
             // A telemetry listener threw.
+        }
+    }
+
+    /// <summary>The two tokens of one run: the deadline the run waits on, and the checks' own.</summary>
+    private sealed record Run(CancellationTokenSource Deadline, CancellationTokenSource Checks)
+    {
+        /// <summary>The time limit passed or the caller gave up: the checks' token is cancelled on a pool thread.</summary>
+        public void End()
+        {
+            // The deadline first: a check that fails on its cancelled token is then timed out, not an error.
+            Cancel(Deadline);
+            ThreadPool.UnsafeQueueUserWorkItem(static checks => Cancel(checks), Checks, preferLocal: false);
+        }
+
+        /// <summary>Every outcome is in. The checks' source is left to <see cref="End"/> when it is cancelling it.</summary>
+        public void Finished()
+        {
+            var ended = Deadline.IsCancellationRequested;
+            Deadline.Dispose();
+            if (!ended)
+            {
+                Checks.Dispose();
+            }
+        }
+
+        private static void Cancel(CancellationTokenSource source)
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (Exception ex) when (ex is AggregateException or ObjectDisposedException)
+            {
+                // A callback a check registered threw, or the run ended at that moment: the checks timed out all the same.
+            }
         }
     }
 

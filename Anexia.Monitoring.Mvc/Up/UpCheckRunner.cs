@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Anexia.Monitoring.Mvc.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// </summary>
 internal sealed class UpCheckRunner
 {
-    private readonly IReadOnlyList<IUpCheckProvider> _sources;
+    private readonly IReadOnlyList<IUpCheckProvider> _providers;
     private readonly UpCheckExecutor _executor;
     private readonly IOptions<AnxMonitoringOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -23,14 +24,14 @@ internal sealed class UpCheckRunner
     private readonly AnxMonitoringTelemetry? _telemetry;
 
     public UpCheckRunner(
-        IEnumerable<IUpCheckProvider> sources,
+        IEnumerable<IUpCheckProvider> providers,
         UpCheckExecutor executor,
         IOptions<AnxMonitoringOptions> options,
         TimeProvider timeProvider,
         AnxMonitoringTelemetry? telemetry = null)
     {
         _telemetry = telemetry;
-        _sources = [.. sources];
+        _providers = [.. providers];
         _executor = executor;
         _options = options;
         _timeProvider = timeProvider;
@@ -77,16 +78,17 @@ internal sealed class UpCheckRunner
 
     private async Task<UpReport> CompleteAsync(TaskCompletionSource<UpReport> run)
     {
-        using var activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
+        Activity? activity = null;
         try
         {
+            activity = AnxMonitoringTelemetry.Source.StartActivity("anxmonitoring.up");
             var checks = CurrentChecks();
             activity?.SetTag("anxmonitoring.up.checks", checks.Count);
             var report = UpReport.Of(await _executor.RunAsync(checks, _options.Value.CheckTimeout));
             activity?.SetTag("http.response.status_code", report.StatusCode);
             if (report.HasErrors)
             {
-                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+                activity?.SetStatus(ActivityStatusCode.Error);
             }
 
             if (_options.Value.UpCacheLifetime > TimeSpan.Zero)
@@ -99,17 +101,29 @@ internal sealed class UpCheckRunner
         }
         catch (Exception ex)
         {
-            // Not expected: every check's failure is already an outcome. Never leave the sharing requests waiting.
-            run.SetException(ex);
+            // Not expected (every check's failure is an outcome), unless a telemetry listener threw: never leave the
+            // sharing requests waiting.
+            run.TrySetException(ex);
             _ = run.Task.Exception; // observed here: the requests sharing the run, if any, get it through their own wait
             throw;
+        }
+        finally
+        {
+            try
+            {
+                activity?.Dispose();
+            }
+            catch (Exception)
+            {
+                // A telemetry listener threw on the span's end: the report stands.
+            }
         }
     }
 
     private void CountRun(string result) => _telemetry?.UpRuns.Add(1, new KeyValuePair<string, object?>("anxmonitoring.up.result", result));
 
     /// <summary>The checks a run would run now, in order.</summary>
-    internal IReadOnlyList<UpCheck> CurrentChecks() => [.. _sources.SelectMany(source => source.Checks)];
+    internal IReadOnlyList<UpCheck> CurrentChecks() => [.. _providers.SelectMany(provider => provider.Checks)];
 
     private sealed record FinishedRun(Task<UpReport> Report, long EndedAt);
 }
