@@ -70,9 +70,7 @@ internal static partial class ReportedValues
         var count = 0;
         var installedLicences = Keep(info.InstalledLicences, Licence, MaxListItems, ref count);
         var newestLicences = Keep(info.NewestLicences, Licence, MaxListItems, ref count);
-        var vulnerabilities = info.InstalledVulnerabilities.Count <= MaxVulnerabilities && info.InstalledVulnerabilities.All(v => Url(v.AdvisoryUrl) is not null)
-            ? info.InstalledVulnerabilities
-            : Vulnerabilities(info.InstalledVulnerabilities, ref count);
+        var vulnerabilities = Keep(info.InstalledVulnerabilities, v => Url(v.AdvisoryUrl) is not null ? v : null, MaxVulnerabilities, ref count);
         var deprecation = info.InstalledDeprecation is { } d ? Deprecation(d, ref count) : null;
         dropped = count;
         return count == 0 && ReferenceEquals(deprecation, info.InstalledDeprecation)
@@ -82,24 +80,6 @@ internal static partial class ReportedValues
                 InstalledVulnerabilities = vulnerabilities,
                 InstalledDeprecation = deprecation,
             };
-    }
-
-    private static List<KnownVulnerability> Vulnerabilities(IReadOnlyList<KnownVulnerability> all, ref int dropped)
-    {
-        var kept = new List<KnownVulnerability>();
-        foreach (var vulnerability in all)
-        {
-            if (kept.Count < MaxVulnerabilities && Url(vulnerability.AdvisoryUrl) is not null)
-            {
-                kept.Add(vulnerability);
-            }
-            else
-            {
-                dropped++;
-            }
-        }
-
-        return kept;
     }
 
     private static PackageDeprecation Deprecation(PackageDeprecation deprecation, ref int dropped)
@@ -117,14 +97,16 @@ internal static partial class ReportedValues
             : new PackageDeprecation(reasons, message, alternative);
     }
 
-    private static IReadOnlyList<string> Keep(IReadOnlyList<string> values, Func<string?, string?> check, int max, ref int dropped)
+    /// <summary>The values that pass <paramref name="check"/>, at most <paramref name="max"/>; the same list when all do.</summary>
+    private static IReadOnlyList<T> Keep<T>(IReadOnlyList<T> values, Func<T, T?> check, int max, ref int dropped)
+        where T : class
     {
         if (values.Count <= max && values.All(v => check(v) is not null))
         {
             return values;
         }
 
-        var kept = new List<string>();
+        var kept = new List<T>();
         foreach (var value in values)
         {
             if (kept.Count < max && check(value) is { } good)

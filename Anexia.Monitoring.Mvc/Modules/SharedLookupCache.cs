@@ -46,7 +46,6 @@ internal sealed partial class SharedLookupCache
     private readonly Lock _gate = new();
     private Task<bool>? _connecting;
     private long _firstConnect;
-    private volatile bool _connected;
     private long _pausedUntil = long.MinValue;
     private int _failuresInARow;
     private int _failing;
@@ -180,7 +179,7 @@ internal sealed partial class SharedLookupCache
             return false;
         }
 
-        if (_connected)
+        if (Connected)
         {
             return true;
         }
@@ -207,7 +206,7 @@ internal sealed partial class SharedLookupCache
     {
         lock (_gate)
         {
-            if (_connecting is null || (_connecting.IsCompleted && !_connected && !IsPaused()))
+            if (_connecting is null || (_connecting.IsCompleted && !Connected && !IsPaused()))
             {
                 if (_connecting is null)
                 {
@@ -229,7 +228,6 @@ internal sealed partial class SharedLookupCache
             // The first call connects (and, on a cold process, compiles the client): it gets the connection's time, not a call's.
             using var timeout = new CancellationTokenSource(ConnectTimeout, _time);
             await _cache!.GetAsync(_prefix + "connect", timeout.Token).WaitAsync(ConnectTimeout, _time, CancellationToken.None);
-            _connected = true;
             Worked();
             return true;
         }
@@ -239,6 +237,9 @@ internal sealed partial class SharedLookupCache
             return false;
         }
     }
+
+    /// <summary>Whether the first call has succeeded: from then on the client reconnects by itself.</summary>
+    private bool Connected => Volatile.Read(ref _connecting) is { IsCompletedSuccessfully: true, Result: true };
 
     private bool IsPaused() => _time.GetTimestamp() < Interlocked.Read(ref _pausedUntil);
 

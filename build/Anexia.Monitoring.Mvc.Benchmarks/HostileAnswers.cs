@@ -99,14 +99,7 @@ internal static class HostileAnswers
                 feed.Intercept = context => PagedRegistrationAsync(context, feed);
                 break;
             case "shared-cache-100mb-entries":
-                redisPort = LocalNuGetFeed.FreePort();
-                redis = Process.Start(new ProcessStartInfo("redis-server")
-                {
-                    ArgumentList = { "--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
-                    RedirectStandardOutput = true,
-                })!;
-                _ = redis.StandardOutput.ReadToEndAsync();
-                await ReplicaBenchmark.WaitForPortAsync(redisPort);
+                (redis, redisPort) = await ReplicaBenchmark.StartRedisAsync();
                 using (var writer = Self("hostile", "poison", $"127.0.0.1:{redisPort}", feed.ServiceIndexUrl))
                 {
                     note = (await writer.StandardOutput.ReadToEndAsync()).Trim();

@@ -33,16 +33,10 @@ internal static class ReplicaBenchmark
         await using var feed = await LocalNuGetFeed.StartAsync(packages);
         feed.Latency = TimeSpan.FromMilliseconds(50);
 
-        var port = LocalNuGetFeed.FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
-            RedirectStandardOutput = true,
-        })!;
-        _ = redis.StandardOutput.ReadToEndAsync();
+        var (redis, port) = await StartRedisAsync();
+        using var _ = redis;
         try
         {
-            await WaitForPortAsync(port);
             var replicas = new List<WebApplication>();
             var times = new List<TimeSpan>();
             for (var i = 0; i < count; i++)
@@ -99,7 +93,21 @@ internal static class ReplicaBenchmark
         return app;
     }
 
-    internal static async Task WaitForPortAsync(int port)
+    /// <summary>A throw-away redis-server on 127.0.0.1 and a free port, once it listens; the caller kills it.</summary>
+    internal static async Task<(Process Redis, int Port)> StartRedisAsync()
+    {
+        var port = LocalNuGetFeed.FreePort();
+        var redis = Process.Start(new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
+            RedirectStandardOutput = true,
+        })!;
+        _ = redis.StandardOutput.ReadToEndAsync();
+        await WaitForPortAsync(port);
+        return (redis, port);
+    }
+
+    private static async Task WaitForPortAsync(int port)
     {
         for (var i = 0; i < 300; i++)
         {

@@ -1,5 +1,4 @@
 using System.Xml;
-using NuGet.Packaging;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
 
@@ -25,13 +24,6 @@ internal static class Licences
         }
 
         return [];
-    }
-
-    public static IReadOnlyList<string> From(NuspecReader nuspec)
-    {
-        var metadata = nuspec.GetLicenseMetadata();
-        var expression = metadata?.Type == LicenseType.Expression ? metadata.License : null;
-        return From(expression, nuspec.GetLicenseUrl());
     }
 
     /// <summary>

@@ -31,14 +31,7 @@ internal sealed class PackageSourceHealth
             var now = _time.GetTimestamp();
             _failingSince ??= now;
             failingFor = _time.GetElapsedTime(_failingSince.Value, now);
-            if (failingFor < _failureLifetime
-                || (_lastReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime))
-            {
-                return false;
-            }
-
-            _lastReported = now;
-            return true;
+            return failingFor >= _failureLifetime && Due(ref _lastReported, now);
         }
     }
 
@@ -47,14 +40,7 @@ internal sealed class PackageSourceHealth
     {
         lock (_gate)
         {
-            var now = _time.GetTimestamp();
-            if (_oversizeReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime)
-            {
-                return false;
-            }
-
-            _oversizeReported = now;
-            return true;
+            return Due(ref _oversizeReported, _time.GetTimestamp());
         }
     }
 
@@ -68,5 +54,17 @@ internal sealed class PackageSourceHealth
             _lastReported = null;
             return wasReported;
         }
+    }
+
+    /// <summary>True, and <paramref name="lastReported"/> moved to now, when nothing was reported within the last failure lifetime.</summary>
+    private bool Due(ref long? lastReported, long now)
+    {
+        if (lastReported is { } reported && _time.GetElapsedTime(reported, now) < _failureLifetime)
+        {
+            return false;
+        }
+
+        lastReported = now;
+        return true;
     }
 }
