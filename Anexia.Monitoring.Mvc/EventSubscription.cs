@@ -5,9 +5,6 @@ namespace Anexia.Monitoring.Mvc;
 internal sealed class EventSubscription<TEvent>
     where TEvent : class
 {
-    /// <summary>Creates a subscription.</summary>
-    /// <param name="name">The name shown in messages about this subscriber.</param>
-    /// <param name="handler">The subscriber.</param>
     public EventSubscription(string name, Func<TEvent, CancellationToken, Task> handler)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -19,6 +16,5 @@ internal sealed class EventSubscription<TEvent>
     /// <summary>The name shown in messages about this subscriber.</summary>
     public string Name { get; }
 
-    /// <summary>The subscriber.</summary>
     public Func<TEvent, CancellationToken, Task> Handler { get; }
 }

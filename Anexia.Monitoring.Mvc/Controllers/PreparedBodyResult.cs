@@ -14,7 +14,6 @@ internal sealed class PreparedBodyResult : IActionResult
     /// <summary>The content type of <c>up</c> and of every error answer, exactly as the Django app sends it.</summary>
     public const string PlainTextContentType = "text/plain";
 
-    /// <summary>The content type of <c>modules</c>.</summary>
     public const string JsonContentType = "application/json";
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -33,7 +32,6 @@ internal sealed class PreparedBodyResult : IActionResult
     /// <summary>Prepared UTF-8 JSON, status 200.</summary>
     public static PreparedBodyResult Json(ReadOnlyMemory<byte> utf8Json) => new(StatusCodes.Status200OK, JsonContentType, utf8Json);
 
-    /// <summary>A text/plain answer.</summary>
     public static PreparedBodyResult PlainText(int statusCode, string text) => new(statusCode, PlainTextContentType, Utf8.GetBytes(text));
 
     /// <summary>A text/plain answer from UTF-8 bytes prepared once.</summary>

@@ -17,7 +17,6 @@ internal sealed class CommandLineMode : IConfigureOptions<ConsoleLoggerOptions>,
 {
     private CancellationTokenSource _changed = new();
 
-    /// <summary>Whether the <c>anxmonitormodules</c> command runs.</summary>
     public bool IsModulesCommand { get; private set; } =
         Environment.GetCommandLineArgs().Contains(Microsoft.Extensions.Hosting.AnxMonitoringHostExtensions.ModulesCommand, StringComparer.Ordinal);
 

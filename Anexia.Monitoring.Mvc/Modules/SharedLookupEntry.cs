@@ -8,11 +8,6 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// One shared lookup as stored: the lookup's own <see cref="ModuleInfo"/>, bound to its package and the time it was
 /// written, in source-generated System.Text.Json. What comes back is checked as input before it is used.
 /// </summary>
-/// <param name="Id">The package id the entry is for.</param>
-/// <param name="Version">The installed version it is for.</param>
-/// <param name="WrittenAt">When it was written, by the writer's clock.</param>
-/// <param name="ExpiresAt">When it expires.</param>
-/// <param name="Info">What the lookup found.</param>
 internal sealed record SharedLookupEntry(string Id, string Version, DateTimeOffset WrittenAt, DateTimeOffset ExpiresAt, ModuleInfo? Info)
 {
     /// <summary>The largest entry read; the library's own are well under 4 KiB.</summary>
@@ -80,7 +75,6 @@ internal sealed record SharedLookupEntry(string Id, string Version, DateTimeOffs
     }
 }
 
-/// <summary>The source-generated System.Text.Json metadata of <see cref="SharedLookupEntry"/>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(SharedLookupEntry.NuGetVersionConverter)])]
 [JsonSerializable(typeof(SharedLookupEntry))]
 internal sealed partial class SharedLookupJsonContext : JsonSerializerContext;

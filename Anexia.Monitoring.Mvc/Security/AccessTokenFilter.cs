@@ -22,7 +22,6 @@ namespace Anexia.Monitoring.Mvc.Security;
 /// </summary>
 internal sealed partial class AccessTokenFilter : IAuthorizationFilter
 {
-    /// <summary>The query parameter that carries the token.</summary>
     public const string QueryParameter = "access_token";
 
     /// <summary>The body of every 401 answer, as the Django app writes it.</summary>

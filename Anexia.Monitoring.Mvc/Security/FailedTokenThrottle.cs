@@ -20,10 +20,8 @@ namespace Anexia.Monitoring.Mvc.Security;
 /// </summary>
 internal sealed partial class FailedTokenThrottle : IDisposable
 {
-    /// <summary>How many client addresses are told apart.</summary>
     public const int MaxTrackedAddresses = 10_000;
 
-    /// <summary>How many addresses the summary names.</summary>
     public const int SummaryAddresses = 5;
 
     private const string OtherAddresses = "other addresses";

@@ -10,7 +10,6 @@ namespace Anexia.Monitoring.Mvc.Security;
 /// </summary>
 internal static partial class SecretMasker
 {
-    /// <summary>What a masked secret is replaced with.</summary>
     public const string Mask = "***";
 
     // The names that say "secret" in query strings, key=value text and JSON.

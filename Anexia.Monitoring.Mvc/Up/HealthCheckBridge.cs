@@ -81,5 +81,4 @@ internal sealed class HealthCheckBridge : IUpCheckProvider
 }
 
 /// <summary>Marks a health check registered by <c>AddAnxMonitoringChecks()</c>, so that <c>up</c> does not run it twice.</summary>
-/// <param name="Name">The registration's name.</param>
 internal sealed record AnxMonitoringHealthCheckName(string Name);

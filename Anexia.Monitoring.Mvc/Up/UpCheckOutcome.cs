@@ -1,6 +1,5 @@
 namespace Anexia.Monitoring.Mvc.Up;
 
-/// <summary>What one check reported.</summary>
 internal enum UpCheckStatus
 {
     Ok,

@@ -40,7 +40,6 @@ internal sealed class UpReport
     /// <summary>Whether any check failed: the answer is then 500.</summary>
     public bool HasErrors { get; }
 
-    /// <summary>The text/plain body.</summary>
     public string Body { get; }
 
     /// <summary>The body as UTF-8, made once per run and written as it is to every request sharing the run.</summary>

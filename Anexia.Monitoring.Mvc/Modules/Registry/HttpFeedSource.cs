@@ -51,13 +51,6 @@ internal sealed class HttpFeedSource : PackageSourceBase
     private Task<VulnerabilityDatabase?>? _vulnerabilities;
     private long _vulnerabilitiesLoadStarted;
 
-    /// <param name="source">The source.</param>
-    /// <param name="serviceIndexTimeout">How long reading the service index may take (the lookup timeout).</param>
-    /// <param name="cacheLifetime">How long the source's vulnerability data is kept.</param>
-    /// <param name="failureCacheLifetime">How long a failed read of the vulnerability data is remembered.</param>
-    /// <param name="time">The clock of those lifetimes.</param>
-    /// <param name="maxResponseBytes">The most bytes one answer of the source may have.</param>
-    /// <param name="maxConnections">The most requests in flight to the source at once.</param>
     public HttpFeedSource(
         PackageSource source,
         TimeSpan serviceIndexTimeout,
@@ -287,10 +280,6 @@ internal sealed class HttpFeedSource : PackageSourceBase
             index.GetServiceEntryUri(ServiceTypes.PackageBaseAddress), index.GetServiceEntryUri(VulnerabilityInfoType));
     }
 
-    /// <param name="Http">The source's HTTP client, with its credentials.</param>
-    /// <param name="OtherOrigins">The client for other origins, without them; null when the source has none.</param>
-    /// <param name="Registration">The registration resource.</param>
-    /// <param name="PackageBaseAddress">Where nuspecs are, if the feed says.</param>
-    /// <param name="VulnerabilityInfo">The vulnerability index, if the feed has one.</param>
+    /// <summary>What the service index offers; <c>OtherOrigins</c> is the client without the source's credentials (null when it has none).</summary>
     private sealed record Endpoints(HttpSource Http, HttpSource? OtherOrigins, RegistrationResourceV3 Registration, Uri? PackageBaseAddress, Uri? VulnerabilityInfo);
 }

@@ -26,15 +26,11 @@ internal sealed partial class PackageRegistry
     {
     }
 
-    /// <param name="options">The settings.</param>
-    /// <param name="logger">The log.</param>
-    /// <param name="localPackagesFolder">The machine's global packages folder, where installed nuspecs are read.</param>
-    /// <param name="time">The clock of the cache lifetimes.</param>
-    /// <param name="nuGetConfigRoot">
-    /// Where NuGet.Config files are looked for with <see cref="AnxMonitoringOptions.UseNuGetConfig"/>: this folder and
-    /// those above it, then the user's and the machine's. The application's own folder unless a test says otherwise.
-    /// </param>
-    /// <param name="telemetry">The metrics, where the host has them.</param>
+    /// <summary>
+    /// Installed nuspecs are read from <paramref name="localPackagesFolder"/>; NuGet.Config files (with
+    /// <see cref="AnxMonitoringOptions.UseNuGetConfig"/>) are looked for in <paramref name="nuGetConfigRoot"/> and the
+    /// folders above it, then the user's and the machine's: the application's own folder unless a test says otherwise.
+    /// </summary>
     internal PackageRegistry(
         IOptions<AnxMonitoringOptions> options,
         ILogger<PackageRegistry> logger,
@@ -173,11 +169,10 @@ internal sealed partial class PackageRegistry
         }
     }
 
-    /// <param name="client">The source.</param>
-    /// <param name="id">The package.</param>
-    /// <param name="installed">Its installed version, if it parses.</param>
-    /// <param name="sourceToken">Ends this source's part (its own time limit, or the lookup's).</param>
-    /// <param name="cancellationToken">The lookup's: when it ends, the source's failure is not the source's fault.</param>
+    /// <summary>
+    /// <paramref name="sourceToken"/> ends this source's part (its own time limit, or the lookup's); when
+    /// <paramref name="cancellationToken"/>, the lookup's, ends, the source's failure is not the source's fault.
+    /// </summary>
     private async Task<SourceAnswer> AskAsync(IPackageSource client, string id, NuGetVersion? installed, CancellationToken sourceToken, CancellationToken cancellationToken)
     {
         var vulnerabilities = VulnerabilitiesAsync(client, sourceToken, cancellationToken);
@@ -251,7 +246,6 @@ internal sealed partial class PackageRegistry
         }
     }
 
-    /// <summary>What one source answered for one package.</summary>
     private sealed record SourceAnswer(IPackageSource Client, IReadOnlyList<PackageVersionEntry>? Entries, Exception? Error, VulnerabilityDatabase? Vulnerabilities);
 
     internal static partial class Log

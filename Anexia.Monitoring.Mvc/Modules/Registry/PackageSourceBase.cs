@@ -8,10 +8,6 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// <summary>What every kind of <see cref="IPackageSource"/> has: the source, its masked address, its health, its NuGet repository.</summary>
 internal abstract class PackageSourceBase : IPackageSource
 {
-    /// <param name="source">The source.</param>
-    /// <param name="repository">NuGet.Protocol's repository of the source, with the resource providers this kind of source uses.</param>
-    /// <param name="failureCacheLifetime">How long a failure of the source is remembered.</param>
-    /// <param name="time">The clock of that lifetime.</param>
     protected PackageSourceBase(PackageSource source, SourceRepository repository, TimeSpan failureCacheLifetime, TimeProvider time)
     {
         Source = source;
@@ -26,7 +22,7 @@ internal abstract class PackageSourceBase : IPackageSource
 
     public PackageSourceHealth Health { get; }
 
-    /// <summary>NuGet.Protocol's repository of the source, with its resources.</summary>
+    /// <summary>NuGet.Protocol's repository of the source, with the resource providers this kind of source uses.</summary>
     protected SourceRepository Repository { get; }
 
     public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken);

@@ -60,7 +60,6 @@ internal static class RegistrationJson
         }
     }
 
-    /// <summary>A registration index.</summary>
     internal sealed class Index
     {
         [JsonPropertyName("items")]
@@ -87,7 +86,6 @@ internal static class RegistrationJson
             NuGetVersion.TryParse(Lower, out var lower) && NuGetVersion.TryParse(Upper, out var upper) && version >= lower && version <= upper;
     }
 
-    /// <summary>One version's registration leaf.</summary>
     internal sealed class Leaf
     {
         [JsonPropertyName("catalogEntry")]
@@ -159,7 +157,6 @@ internal static class RegistrationJson
         public int Severity { get; set; } = -1;
     }
 
-    /// <summary>A deprecation as a registration entry declares it.</summary>
     internal sealed class Deprecation
     {
         [JsonPropertyName("reasons")]
@@ -177,7 +174,6 @@ internal static class RegistrationJson
             string.IsNullOrWhiteSpace(AlternatePackage?.Id) ? null : AlternatePackage.Id);
     }
 
-    /// <summary>The package a deprecation recommends instead.</summary>
     internal sealed class AlternatePackage
     {
         [JsonPropertyName("id")]
@@ -215,7 +211,6 @@ internal static class RegistrationJson
     }
 }
 
-/// <summary>The source-generated System.Text.Json metadata of <see cref="RegistrationJson"/>'s types.</summary>
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(RegistrationJson.Index))]
 [JsonSerializable(typeof(RegistrationJson.Page))]

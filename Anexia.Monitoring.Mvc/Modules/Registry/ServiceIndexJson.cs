@@ -124,7 +124,6 @@ internal static class ServiceIndexJson
     }
 }
 
-/// <summary>The source-generated System.Text.Json metadata of <see cref="ServiceIndexJson"/>'s types.</summary>
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(ServiceIndexJson.Document))]
 internal sealed partial class ServiceIndexJsonContext : JsonSerializerContext;
