@@ -49,19 +49,9 @@ internal sealed class ModulesCatalog
     public async Task<IReadOnlyList<string>> GetVulnerabilityWarningsAsync(VulnerabilitySeverity minimum, CancellationToken cancellationToken)
     {
         await _lookups.EnsureFreshAsync(_options.ModulesDeadline, _time.GetTimestamp(), null, cancellationToken);
-        var warnings = new List<string>();
-        foreach (var module in await _lookups.GetModulesAsync(cancellationToken))
-        {
-            foreach (var vulnerability in module.Value?.InstalledVulnerabilities ?? [])
-            {
-                if (vulnerability.Severity >= minimum)
-                {
-                    warnings.Add($"{module.Package.Name} {module.Package.Version} has a known {vulnerability.SeverityName} vulnerability ({vulnerability.AdvisoryUrl})");
-                }
-            }
-        }
-
-        return warnings;
+        return [.. (await _lookups.GetModulesAsync(cancellationToken)).SelectMany(module => (module.Value?.InstalledVulnerabilities ?? [])
+            .Where(vulnerability => vulnerability.Severity >= minimum)
+            .Select(vulnerability => $"{module.Package.Name} {module.Package.Version} has a known {vulnerability.SeverityName} vulnerability ({vulnerability.AdvisoryUrl})"))];
     }
 
     private async Task<byte[]> BuildAsync(TimeSpan deadline, long startedAt, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)

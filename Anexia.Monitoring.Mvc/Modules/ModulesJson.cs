@@ -20,7 +20,7 @@ internal static class ModulesJson
             json.WriteString("platform_version", RuntimeVersions.Platform);
             json.WriteString("framework", "aspnetcore");
             json.WriteString("framework_installed_version", frameworkInstalled);
-            WriteNullable(json, "framework_newest_version", frameworkNewest);
+            json.WriteString("framework_newest_version", frameworkNewest);
             json.WriteEndObject();
 
             json.WriteStartArray("modules");
@@ -30,7 +30,7 @@ internal static class ModulesJson
                 json.WriteString("name", package.Name);
                 json.WriteString("installed_version", package.Version);
                 WriteList(json, "installed_version_licences", info?.InstalledLicences ?? []);
-                WriteNullable(json, "newest_version", info?.NewestVersion?.ToNormalizedString());
+                json.WriteString("newest_version", info?.NewestVersion?.ToNormalizedString());
                 WriteList(json, "newest_version_licences", info?.NewestLicences ?? []);
                 WriteVulnerabilities(json, info?.InstalledVulnerabilities ?? []);
                 WriteDeprecation(json, info?.InstalledDeprecation);
@@ -42,18 +42,6 @@ internal static class ModulesJson
         }
 
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
     }
 
     private static void WriteVulnerabilities(Utf8JsonWriter json, IReadOnlyList<KnownVulnerability> vulnerabilities)
@@ -80,8 +68,8 @@ internal static class ModulesJson
 
         json.WriteStartObject("installed_version_deprecation");
         WriteList(json, "reasons", deprecation.Reasons);
-        WriteNullable(json, "message", deprecation.Message);
-        WriteNullable(json, "alternative", deprecation.Alternative);
+        json.WriteString("message", deprecation.Message);
+        json.WriteString("alternative", deprecation.Alternative);
         json.WriteEndObject();
     }
 

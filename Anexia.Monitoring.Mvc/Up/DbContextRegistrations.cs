@@ -24,19 +24,11 @@ internal sealed class DbContextRegistrations
     private static List<Type> Find(IServiceCollection services)
     {
         var found = new List<Type>();
-        foreach (var descriptor in services)
+        foreach (var type in services.Select(descriptor => descriptor.ServiceType))
         {
-            var type = descriptor.ServiceType;
-            Type? context = null;
-            if (typeof(DbContext).IsAssignableFrom(type) && type != typeof(DbContext) && !type.IsGenericTypeDefinition)
-            {
-                context = type;
-            }
-            else if (type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(IDbContextFactory<>))
-            {
-                context = type.GetGenericArguments()[0];
-            }
-
+            var context = typeof(DbContext).IsAssignableFrom(type) && type != typeof(DbContext) && !type.IsGenericTypeDefinition ? type
+                : type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(IDbContextFactory<>) ? type.GetGenericArguments()[0]
+                : null;
             if (context is not null && !found.Contains(context))
             {
                 found.Add(context);

@@ -16,17 +16,9 @@ internal sealed class EventAggregator : IEventAggregator
     {
         ArgumentNullException.ThrowIfNull(handler);
         var method = handler.Method;
-        string name;
-        if (method.DeclaringType is { } type && !method.Name.Contains('<', StringComparison.Ordinal)
-            && !type.Name.Contains('<', StringComparison.Ordinal))
-        {
-            name = $"{type.Name}.{method.Name}";
-        }
-        else
-        {
-            name = $"check #{Interlocked.Increment(ref _unnamedCount)}";
-        }
-
+        var name = method.DeclaringType is { } type && !method.Name.Contains('<', StringComparison.Ordinal) && !type.Name.Contains('<', StringComparison.Ordinal)
+            ? $"{type.Name}.{method.Name}"
+            : $"check #{Interlocked.Increment(ref _unnamedCount)}";
         return Subscribe(name, handler);
     }
 
@@ -41,19 +33,9 @@ internal sealed class EventAggregator : IEventAggregator
     public IReadOnlyList<EventSubscription<TEvent>> GetSubscriptions<TEvent>()
         where TEvent : class
     {
-        var current = Volatile.Read(ref _subscriptions);
-        if (!current.TryGetValue(typeof(TEvent), out var list))
-        {
-            return [];
-        }
-
-        var result = new EventSubscription<TEvent>[list.Length];
-        for (var i = 0; i < list.Length; i++)
-        {
-            result[i] = (EventSubscription<TEvent>)list[i];
-        }
-
-        return result;
+        return Volatile.Read(ref _subscriptions).TryGetValue(typeof(TEvent), out var list)
+            ? Array.ConvertAll(list, subscription => (EventSubscription<TEvent>)subscription)
+            : [];
     }
 
     private void Add<TEvent>(EventSubscription<TEvent> subscription)

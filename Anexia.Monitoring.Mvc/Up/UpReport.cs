@@ -22,19 +22,8 @@ internal sealed class UpReport
     /// <summary>The report of one run: each check's outcomes, in order. A run where every check passed shares one report.</summary>
     public static UpReport Of(UpCheckOutcome[][] outcomes)
     {
-        List<UpCheckOutcome>? lines = null;
-        foreach (var checkOutcomes in outcomes)
-        {
-            foreach (var outcome in checkOutcomes)
-            {
-                if (outcome.Status != UpCheckStatus.Ok)
-                {
-                    (lines ??= []).Add(outcome);
-                }
-            }
-        }
-
-        return lines is null ? AllOk : new UpReport(lines);
+        var lines = outcomes.SelectMany(check => check).Where(outcome => outcome.Status != UpCheckStatus.Ok).ToList();
+        return lines.Count == 0 ? AllOk : new UpReport(lines);
     }
 
     /// <summary>Whether any check failed: the answer is then 500.</summary>
@@ -49,28 +38,9 @@ internal sealed class UpReport
 
     private static string Format(IReadOnlyList<UpCheckOutcome> outcomes)
     {
-        var body = new StringBuilder();
-        AppendLines(body, outcomes, UpCheckStatus.Warning);
-        AppendLines(body, outcomes, UpCheckStatus.Error);
-        return body.Length == 0 ? "OK" : body.ToString();
-    }
-
-    private static void AppendLines(StringBuilder body, IReadOnlyList<UpCheckOutcome> outcomes, UpCheckStatus status)
-    {
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Status != status)
-            {
-                continue;
-            }
-
-            if (body.Length > 0)
-            {
-                body.Append('\n');
-            }
-
-            body.Append(Line(outcome));
-        }
+        var lines = outcomes.Where(o => o.Status == UpCheckStatus.Warning).Concat(outcomes.Where(o => o.Status == UpCheckStatus.Error));
+        var body = string.Join('\n', lines.Select(Line));
+        return body.Length == 0 ? "OK" : body;
     }
 
     /// <summary>
@@ -92,17 +62,7 @@ internal sealed class UpReport
             return "-";
         }
 
-        var needsCleaning = false;
-        foreach (var c in message)
-        {
-            if (IsBreaking(c))
-            {
-                needsCleaning = true;
-                break;
-            }
-        }
-
-        if (!needsCleaning)
+        if (!message.Any(IsBreaking))
         {
             return message;
         }

@@ -19,12 +19,7 @@ internal sealed class PackageSourceSet
 
     public static PackageSourceSet Create(AnxMonitoringOptions options, ILogger logger, TimeProvider time, string nuGetConfigRoot)
     {
-        var sources = new List<PackageSource>();
-        foreach (var configured in options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl])
-        {
-            sources.Add(new PackageSource(configured));
-        }
-
+        var sources = (options.PackageSources.Count > 0 ? options.PackageSources : [NuGetConstants.V3FeedUrl]).Select(s => new PackageSource(s)).ToList();
         PackageSourceMapping? mapping = null;
         if (options.UseNuGetConfig)
         {
@@ -36,7 +31,7 @@ internal sealed class PackageSourceSet
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NuGetConfigurationException)
             {
-                NuGetConfigUnreadable(logger, SecretMasker.ForLog(ex.Message));
+                PackageRegistry.Log.NuGetConfigUnreadable(logger, SecretMasker.ForLog(ex.Message));
             }
         }
 
@@ -57,8 +52,6 @@ internal sealed class PackageSourceSet
         var names = _mapping.GetConfiguredPackageSources(id);
         return names.Count == 0 ? _all : _all.Where(c => names.Contains(c.Source.Name, StringComparer.OrdinalIgnoreCase)).ToList();
     }
-
-    private static void NuGetConfigUnreadable(ILogger logger, string reason) => PackageRegistry.Log.NuGetConfigUnreadable(logger, reason);
 
     /// <summary>The global packages folder of this machine, where restore left the installed packages; null if absent.</summary>
     public static string? GlobalPackagesFolder()
