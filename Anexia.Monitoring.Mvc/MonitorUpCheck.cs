@@ -13,7 +13,6 @@ public sealed class MonitorUpCheck
     private AsyncServiceScope? _scope;
 
     /// <summary>Creates the event for one subscriber; its DI scope is made when the subscriber first asks for it.</summary>
-    /// <param name="scopes">Where the subscriber's own scope comes from.</param>
     internal MonitorUpCheck(IServiceScopeFactory scopes)
     {
         ArgumentNullException.ThrowIfNull(scopes);

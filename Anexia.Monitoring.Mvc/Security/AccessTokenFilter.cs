@@ -171,20 +171,15 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
         {
             if (!string.IsNullOrWhiteSpace(token) && tokens.Add(token))
             {
-                hashes.Add(Hash(token));
+                var hash = new byte[SHA256.HashSizeInBytes];
+                Hash(token, hash);
+                hashes.Add(hash);
             }
         }
 
         known = new AcceptedTokens(options, [.. hashes]);
         Volatile.Write(ref _accepted, known);
         return known;
-    }
-
-    private static byte[] Hash(string value)
-    {
-        var hash = new byte[SHA256.HashSizeInBytes];
-        Hash(value, hash);
-        return hash;
     }
 
     private static void Hash(string value, Span<byte> destination)

@@ -26,9 +26,7 @@ internal abstract class DbContextAccessor
     public static DbContextAccessor Create(Type contextType)
     {
         var userType = FindIdentityUserType(contextType);
-        var accessorType = userType is null
-            ? typeof(DbContextAccessor<,>).MakeGenericType(contextType, typeof(object))
-            : typeof(DbContextAccessor<,>).MakeGenericType(contextType, userType);
+        var accessorType = typeof(DbContextAccessor<,>).MakeGenericType(contextType, userType ?? typeof(object));
         return (DbContextAccessor)Activator.CreateInstance(accessorType, userType)!;
     }
 
@@ -53,52 +51,46 @@ internal abstract class DbContextAccessor
         return null;
     }
 
-    public async Task TestConnectionAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        try
+    public Task TestConnectionAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        CheckAsync(services, "database connection", async context =>
         {
-            await WithContextAsync(services, async context =>
+            var database = context.Database;
+            if (database.IsRelational())
             {
-                var database = context.Database;
-                if (database.IsRelational())
+                // Opening alone is not enough: a pooled connection is handed out without a round trip,
+                // so a dead server would still look alive. One trivial query proves the server answers.
+                await database.OpenConnectionAsync(cancellationToken);
+                try
                 {
-                    // Opening alone is not enough: a pooled connection is handed out without a round trip,
-                    // so a dead server would still look alive. One trivial query proves the server answers.
-                    await database.OpenConnectionAsync(cancellationToken);
-                    try
-                    {
-                        await using var command = database.GetDbConnection().CreateCommand();
-                        command.CommandText = database.ProviderName?.Contains("Oracle", StringComparison.OrdinalIgnoreCase) == true
-                            ? "SELECT 1 FROM DUAL"
-                            : "SELECT 1";
-                        await command.ExecuteScalarAsync(cancellationToken);
-                    }
-                    finally
-                    {
-                        await database.CloseConnectionAsync();
-                    }
+                    await using var command = database.GetDbConnection().CreateCommand();
+                    command.CommandText = database.ProviderName?.Contains("Oracle", StringComparison.OrdinalIgnoreCase) == true
+                        ? "SELECT 1 FROM DUAL"
+                        : "SELECT 1";
+                    await command.ExecuteScalarAsync(cancellationToken);
                 }
-                else if (!await database.CanConnectAsync(cancellationToken))
+                finally
                 {
-                    throw new InvalidOperationException("the database cannot be reached");
+                    await database.CloseConnectionAsync();
                 }
-            }, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"{ContextName} database connection failed: {Cause(ex).Message}", ex);
-        }
-    }
+            }
+            else if (!await database.CanConnectAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("the database cannot be reached");
+            }
+        }, cancellationToken);
 
-    public async Task QueryUsersAsync(IServiceProvider services, CancellationToken cancellationToken)
+    public Task QueryUsersAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        CheckAsync(services, "users query", context => QueryUsersCoreAsync(context, cancellationToken), cancellationToken);
+
+    private async Task CheckAsync(IServiceProvider services, string check, Func<DbContext, Task> action, CancellationToken cancellationToken)
     {
         try
         {
-            await WithContextAsync(services, context => QueryUsersCoreAsync(context, cancellationToken), cancellationToken);
+            await WithContextAsync(services, action, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"{ContextName} users query failed: {Cause(ex).Message}", ex);
+            throw new InvalidOperationException($"{ContextName} {check} failed: {Cause(ex).Message}", ex);
         }
     }
 

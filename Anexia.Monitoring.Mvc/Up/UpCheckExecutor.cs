@@ -81,15 +81,7 @@ internal sealed partial class UpCheckExecutor
         }
 
         Record(check, outcomes, activity, _time.GetElapsedTime(started));
-        try
-        {
-            activity?.Dispose();
-        }
-        catch (Exception)
-        {
-            // A telemetry listener threw on the span's end: the outcome stands.
-        }
-
+        Quietly(() => activity?.Dispose());
         return outcomes;
     }
 
@@ -181,12 +173,12 @@ internal sealed partial class UpCheckExecutor
             TaskScheduler.Default);
     }
 
-    /// <summary>Logs; a log provider that throws does not change the outcome.</summary>
-    private static void Quietly(Action log)
+    /// <summary>Logs, or records a span or a figure; a log provider or telemetry listener that throws does not change the outcome.</summary>
+    internal static void Quietly(Action work)
     {
         try
         {
-            log();
+            work();
         }
         catch (Exception)
         {
@@ -207,7 +199,7 @@ internal sealed partial class UpCheckExecutor
         var outcome = outcomes.Any(o => o.Status == UpCheckStatus.Error)
             ? outcomes.Any(o => o.IsTimeout) ? "timeout" : "error"
             : outcomes.Any(o => o.Status == UpCheckStatus.Warning) ? "warning" : "ok";
-        try
+        Quietly(() =>
         {
             if (outcome is "error" or "timeout")
             {
@@ -220,11 +212,7 @@ internal sealed partial class UpCheckExecutor
                 duration.TotalSeconds,
                 new KeyValuePair<string, object?>("anxmonitoring.check.name", check.Name),
                 new KeyValuePair<string, object?>("anxmonitoring.check.outcome", outcome));
-        }
-        catch (Exception)
-        {
-            // A telemetry listener threw.
-        }
+        });
     }
 
     /// <summary>The two tokens of one run: the deadline the run waits on, and the checks' own.</summary>

@@ -109,14 +109,7 @@ internal sealed class UpCheckRunner
         }
         finally
         {
-            try
-            {
-                activity?.Dispose();
-            }
-            catch (Exception)
-            {
-                // A telemetry listener threw on the span's end: the report stands.
-            }
+            UpCheckExecutor.Quietly(() => activity?.Dispose());
         }
     }
 

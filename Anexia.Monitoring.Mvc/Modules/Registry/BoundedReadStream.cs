@@ -86,7 +86,5 @@ internal sealed class BoundedReadStream : Stream
 internal sealed class FeedResponseTooLargeException(Uri address, long limit)
     : IOException($"The answer of {SecretMasker.Apply(address.AbsoluteUri)} is larger than the limit of {limit} bytes (MaxFeedResponseBytes).")
 {
-    public Uri Address { get; } = address;
-
     public long Limit { get; } = limit;
 }

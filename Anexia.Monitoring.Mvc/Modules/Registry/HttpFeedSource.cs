@@ -207,12 +207,6 @@ internal sealed class HttpFeedSource : PackageSourceBase
         return database;
     }
 
-    private static HttpSourceRequest Request(Uri uri) => new(uri, NuGetLogger.Instance)
-    {
-        IgnoreNotFounds = true,
-        MaxTries = MaxTries,
-    };
-
     /// <summary>
     /// Reads one answer of the source through <see cref="BoundedReadStream"/> and <paramref name="parse"/>, within the
     /// source's connection limit and, on another origin than the source's, without its credentials; null when the
@@ -229,7 +223,7 @@ internal sealed class HttpFeedSource : PackageSourceBase
         try
         {
             return await http.ProcessStreamAsync<T?>(
-                Request(uri),
+                new HttpSourceRequest(uri, NuGetLogger.Instance) { IgnoreNotFounds = true, MaxTries = MaxTries },
                 async stream => stream is null ? null : await parse(new BoundedReadStream(stream, _maxResponseBytes, uri), cancellationToken),
                 NuGetLogger.Instance,
                 cancellationToken);

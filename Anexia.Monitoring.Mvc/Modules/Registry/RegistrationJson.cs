@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
@@ -24,19 +25,17 @@ internal static class RegistrationJson
     private static readonly AsyncLocal<StrongBox<int>?> EntriesLeft = new();
 
     /// <summary>Reads a registration index (its pages inline or as addresses) from <paramref name="utf8Json"/>.</summary>
-    public static async Task<Index> ReadIndexAsync(Stream utf8Json, CancellationToken cancellationToken)
-    {
-        EntriesLeft.Value = new StrongBox<int>(MaxEntries);
-        return await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Index, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("The registration index is empty.");
-    }
+    public static Task<Index> ReadIndexAsync(Stream utf8Json, CancellationToken cancellationToken) =>
+        ReadAsync(utf8Json, RegistrationJsonContext.Default.Index, "The registration index is empty.", cancellationToken);
 
     /// <summary>Reads a registration page that the index lists by address.</summary>
-    public static async Task<Page> ReadPageAsync(Stream utf8Json, CancellationToken cancellationToken)
+    public static Task<Page> ReadPageAsync(Stream utf8Json, CancellationToken cancellationToken) =>
+        ReadAsync(utf8Json, RegistrationJsonContext.Default.Page, "The registration page is empty.", cancellationToken);
+
+    private static async Task<T> ReadAsync<T>(Stream utf8Json, JsonTypeInfo<T> type, string empty, CancellationToken cancellationToken)
     {
         EntriesLeft.Value = new StrongBox<int>(MaxEntries);
-        return await JsonSerializer.DeserializeAsync(utf8Json, RegistrationJsonContext.Default.Page, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("The registration page is empty.");
+        return await JsonSerializer.DeserializeAsync(utf8Json, type, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException(empty);
     }
 
     /// <summary>The entries of <paramref name="leaves"/> that belong to <paramref name="id"/> and have a version.</summary>
@@ -126,24 +125,10 @@ internal static class RegistrationJson
         /// </summary>
         public bool IsListed => Listed != false && Published?.StartsWith("1900-", StringComparison.Ordinal) != true;
 
-        public IReadOnlyList<KnownVulnerability> KnownVulnerabilities()
-        {
-            if (Vulnerabilities is not { Count: > 0 } listed)
-            {
-                return [];
-            }
-
-            var found = new List<KnownVulnerability>();
-            foreach (var vulnerability in listed)
-            {
-                if (!string.IsNullOrWhiteSpace(vulnerability?.AdvisoryUrl) && KnownVulnerability.ToSeverity(vulnerability.Severity) is { } severity)
-                {
-                    found.Add(new KnownVulnerability(severity, vulnerability.AdvisoryUrl));
-                }
-            }
-
-            return found;
-        }
+        public IReadOnlyList<KnownVulnerability> KnownVulnerabilities() =>
+            [.. (Vulnerabilities ?? []).Select(v => !string.IsNullOrWhiteSpace(v?.AdvisoryUrl) && KnownVulnerability.ToSeverity(v.Severity) is { } severity
+                ? new KnownVulnerability(severity, v.AdvisoryUrl)
+                : null).OfType<KnownVulnerability>()];
     }
 
     /// <summary>A known vulnerability as a registration entry lists it; NuGet writes the severity as a number in a string.</summary>

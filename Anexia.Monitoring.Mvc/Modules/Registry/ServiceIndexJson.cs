@@ -61,13 +61,7 @@ internal static class ServiceIndexJson
         public string? ClientVersion { get; set; }
     }
 
-    internal sealed class ResourceList : BoundedList<Resource?>
-    {
-        public ResourceList()
-            : base(MaxResources, "The service index lists more than {0} resources.")
-        {
-        }
-    }
+    internal sealed class ResourceList() : BoundedList<Resource?>(MaxResources, "The service index lists more than {0} resources.");
 
     /// <summary>A string, or null for any other value (skipped).</summary>
     internal sealed class LenientStringConverter : JsonConverter<string?>
