@@ -53,9 +53,6 @@ internal sealed partial class ModuleLookups : IDisposable
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
 
-    /// <summary>Starts connecting to the shared cache, if there is one, before the cold start's lookups need it.</summary>
-    public void StartConnecting() => _shared.StartConnecting();
-
     /// <summary>The installed packages' entries once they are known; empty before (for the metrics' gauges).</summary>
     internal IReadOnlyList<Module> TryGetModules() => _modules.IsValueCreated && _modules.Value.IsCompletedSuccessfully ? _modules.Value.Result : [];
 

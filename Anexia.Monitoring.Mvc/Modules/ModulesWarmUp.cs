@@ -7,20 +7,20 @@ namespace Anexia.Monitoring.Mvc.Modules;
 internal sealed class ModulesWarmUp : AfterStartService
 {
     private readonly ModulesCatalog _catalog;
-    private readonly ModuleLookups _lookups;
+    private readonly SharedLookupCache _shared;
 
-    public ModulesWarmUp(ModulesCatalog catalog, ModuleLookups lookups, IHostApplicationLifetime lifetime)
+    public ModulesWarmUp(ModulesCatalog catalog, SharedLookupCache shared, IHostApplicationLifetime lifetime)
         : base(lifetime)
     {
         _catalog = catalog;
-        _lookups = lookups;
+        _shared = shared;
     }
 
     protected override async Task RunAsync(CancellationToken stopping)
     {
         try
         {
-            _lookups.StartConnecting();
+            _shared.StartConnecting();
             await _catalog.GetReportAsync(stopping);
         }
         catch (OperationCanceledException)

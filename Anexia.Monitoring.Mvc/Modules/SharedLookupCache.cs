@@ -72,8 +72,6 @@ internal sealed partial class SharedLookupCache
         _prefix = $"anx-monitoring:{FormatVersion}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sources)))[..16]}:";
     }
 
-    public bool IsEnabled => _cache is not null;
-
     /// <summary>Starts connecting to the cache (its first call), at start-up, without waiting for it.</summary>
     public void StartConnecting()
     {

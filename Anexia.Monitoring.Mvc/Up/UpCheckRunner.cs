@@ -5,10 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Up;
 
 /// <summary>
-/// Runs every <c>up</c> check of every <see cref="IUpCheckProvider"/> (asked on each run, in registration order)
-/// through <see cref="UpCheckExecutor"/>, concurrently, each in a DI scope of its own and under
-/// <see cref="AnxMonitoringOptions.CheckTimeout"/>, and collects what each reported in order.
-/// Requests that arrive while a run is in flight share it, and a finished run answers further requests for
+/// Runs the <c>up</c> checks of every <see cref="IUpCheckProvider"/> through <see cref="UpCheckExecutor"/>. Requests
+/// that arrive while a run is in flight share it, and a finished run answers further requests for
 /// <see cref="AnxMonitoringOptions.UpCacheLifetime"/>, so a flood of probes cannot multiply the load on the databases.
 /// </summary>
 internal sealed class UpCheckRunner
