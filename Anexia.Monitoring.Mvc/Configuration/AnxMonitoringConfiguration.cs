@@ -14,14 +14,9 @@ namespace Anexia.Monitoring.Mvc.Configuration;
 /// (also <c>1</c>/<c>0</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>), lists a JSON array or one <c>;</c>-separated
 /// value. A value that cannot be read is recorded, with the key as written, for <see cref="AnxMonitoringOptionsValidator"/>.
 /// </summary>
-internal partial class AnxMonitoringConfiguration : IConfigureOptions<AnxMonitoringOptions>
+internal partial class AnxMonitoringConfiguration(IConfiguration? configuration) : IConfigureOptions<AnxMonitoringOptions>
 {
-    private readonly IConfiguration? _configuration;
-
-    public AnxMonitoringConfiguration(IConfiguration? configuration)
-    {
-        _configuration = configuration;
-    }
+    private readonly IConfiguration? _configuration = configuration;
 
     /// <summary>Every setting: the options' public properties.</summary>
     public static IReadOnlyList<PropertyInfo> Settings { get; } = [.. typeof(AnxMonitoringOptions)

@@ -6,15 +6,10 @@ namespace Anexia.Monitoring.Mvc.Hosting;
 /// A hosted service whose work runs once on the thread pool after the application has started (when
 /// <see cref="ShouldRun"/> says so), so that it never delays the start; stopping does not wait for it.
 /// </summary>
-internal abstract class AfterStartService : IHostedService
+internal abstract class AfterStartService(IHostApplicationLifetime lifetime) : IHostedService
 {
-    private readonly IHostApplicationLifetime _lifetime;
+    private readonly IHostApplicationLifetime _lifetime = lifetime;
     private CancellationTokenRegistration _registration;
-
-    protected AfterStartService(IHostApplicationLifetime lifetime)
-    {
-        _lifetime = lifetime;
-    }
 
     /// <summary>The work, once the application has started and <see cref="ShouldRun"/> said so; null before.</summary>
     internal Task? Run { get; private set; }

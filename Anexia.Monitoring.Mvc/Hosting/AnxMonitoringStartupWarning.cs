@@ -5,16 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Hosting;
 
 /// <summary>Logs one warning at start-up when no access token is configured, since both endpoints then answer 401.</summary>
-internal sealed partial class AnxMonitoringStartupWarning : IHostedService
+internal sealed partial class AnxMonitoringStartupWarning(IOptions<AnxMonitoringOptions> options, ILogger<AnxMonitoringStartupWarning> logger)
+    : IHostedService
 {
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly ILogger<AnxMonitoringStartupWarning> _logger;
-
-    public AnxMonitoringStartupWarning(IOptions<AnxMonitoringOptions> options, ILogger<AnxMonitoringStartupWarning> logger)
-    {
-        _options = options;
-        _logger = logger;
-    }
+    private readonly IOptions<AnxMonitoringOptions> _options = options;
+    private readonly ILogger<AnxMonitoringStartupWarning> _logger = logger;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -15,17 +15,11 @@ namespace Anexia.Monitoring.Mvc.Hosting;
 /// endpoints builds the MVC action table (which the first request would build anyway). Hosts on the older
 /// <c>UseMvc</c> routing (<see cref="MvcOptions.EnableEndpointRouting"/> off) have no endpoints to look at.
 /// </summary>
-internal sealed partial class EndpointMappingWarning : AfterStartService
+internal sealed partial class EndpointMappingWarning(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<EndpointMappingWarning> logger)
+    : AfterStartService(lifetime)
 {
-    private readonly IServiceProvider _services;
-    private readonly ILogger<EndpointMappingWarning> _logger;
-
-    public EndpointMappingWarning(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<EndpointMappingWarning> logger)
-        : base(lifetime)
-    {
-        _services = services;
-        _logger = logger;
-    }
+    private readonly IServiceProvider _services = services;
+    private readonly ILogger<EndpointMappingWarning> _logger = logger;
 
     protected override Task RunAsync(CancellationToken stopping)
     {

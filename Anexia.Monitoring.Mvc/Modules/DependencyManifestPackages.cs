@@ -11,18 +11,13 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// expose it: <see cref="DependencyContext.Default"/> then holds the framework's runtime pack alone, with no entry
 /// for the application itself. That counts as no manifest, as a missing deps.json does.
 /// </summary>
-internal sealed partial class DependencyManifestPackages : IInstalledPackages
+internal sealed partial class DependencyManifestPackages(Func<DependencyContext?> load) : IInstalledPackages
 {
-    private readonly Func<DependencyContext?> _load;
+    private readonly Func<DependencyContext?> _load = load;
 
     public DependencyManifestPackages()
         : this(() => DependencyContext.Default)
     {
-    }
-
-    public DependencyManifestPackages(Func<DependencyContext?> load)
-    {
-        _load = load;
     }
 
     public IReadOnlyList<InstalledPackage>? GetPackages()

@@ -9,14 +9,9 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="AnxMonitoringOptions.ExcludeModules"/>, sorted by name. Read once, on the thread pool, and awaited, so a
 /// request arriving during start-up waits for them without holding a thread.
 /// </summary>
-internal sealed partial class InstalledModules
+internal sealed partial class InstalledModules(IInstalledPackages source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
 {
-    private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages;
-
-    public InstalledModules(IInstalledPackages source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
-    {
-        _packages = new Lazy<Task<IReadOnlyList<InstalledPackage>>>(() => Task.Run(() => Load(source, options.Value, logger)));
-    }
+    private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages = new(() => Task.Run(() => Load(source, options.Value, logger)));
 
     /// <summary>The packages, in the order <c>modules</c> lists them.</summary>
     public Task<IReadOnlyList<InstalledPackage>> GetAsync(CancellationToken cancellationToken) => _packages.Value.WaitAsync(cancellationToken);

@@ -14,41 +14,29 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// With a shared cache (<see cref="SharedLookupCache"/>), another instance's lookup is taken before the registry is
 /// asked, and this instance's lookups are shared; each entry's own expiry carries up to a tenth of jitter.
 /// </summary>
-internal sealed partial class ModuleLookups : IDisposable
+internal sealed partial class ModuleLookups(
+    InstalledModules installed,
+    PackageRegistry registry,
+    SharedLookupCache shared,
+    IOptions<AnxMonitoringOptions> options,
+    TimeProvider time,
+    ILogger<ModuleLookups> logger,
+    Telemetry.AnxMonitoringTelemetry? telemetry = null)
+    : IDisposable
 {
-    private readonly PackageRegistry _registry;
-    private readonly SharedLookupCache _shared;
-    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
-    private readonly AnxMonitoringOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger<ModuleLookups> _logger;
-    private readonly SemaphoreSlim _limiter;
+    private readonly PackageRegistry _registry = registry;
+    private readonly SharedLookupCache _shared = shared;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
+    private readonly AnxMonitoringOptions _options = options.Value;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<ModuleLookups> _logger = logger;
+    private readonly SemaphoreSlim _limiter = new(options.Value.LookupConcurrency);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lazy<Task<Module[]>> _modules;
+    private readonly Lazy<Task<Module[]>> _modules = new(async () => [.. (await installed.GetAsync(CancellationToken.None)).Select(p => new Module(p))]);
     private int _version;
 
-    public ModuleLookups(
-        InstalledModules installed,
-        PackageRegistry registry,
-        SharedLookupCache shared,
-        IOptions<AnxMonitoringOptions> options,
-        TimeProvider time,
-        ILogger<ModuleLookups> logger,
-        Telemetry.AnxMonitoringTelemetry? telemetry = null)
-    {
-        _telemetry = telemetry;
-        _registry = registry;
-        _shared = shared;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-        _limiter = new SemaphoreSlim(_options.LookupConcurrency);
-        _modules = new Lazy<Task<Module[]>>(async () => [.. (await installed.GetAsync(CancellationToken.None)).Select(p => new Module(p))]);
-        Framework = new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework));
-    }
-
     /// <summary>The ASP.NET Core framework, looked up like a package (its reference pack).</summary>
-    public Module Framework { get; }
+    public Module Framework { get; } = new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework));
 
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);

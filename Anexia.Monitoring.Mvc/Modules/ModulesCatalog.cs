@@ -8,21 +8,13 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>, counted from its arrival, and answers nulls for what is still
 /// unresolved; a stale answer is given at once while it is refreshed behind.
 /// </summary>
-internal sealed class ModulesCatalog
+internal sealed class ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
 {
-    private readonly ModuleLookups _lookups;
-    private readonly AnxMonitoringOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+    private readonly ModuleLookups _lookups = lookups;
+    private readonly AnxMonitoringOptions _options = options.Value;
+    private readonly TimeProvider _time = time;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
     private Prepared? _prepared;
-
-    public ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
-    {
-        _telemetry = telemetry;
-        _lookups = lookups;
-        _options = options.Value;
-        _time = time;
-    }
 
     /// <summary>The answer, waiting for missing data at most <see cref="AnxMonitoringOptions.ModulesDeadline"/>.</summary>
     public ValueTask<byte[]> GetReportAsync(CancellationToken cancellationToken)

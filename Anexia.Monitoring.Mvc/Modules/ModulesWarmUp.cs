@@ -4,17 +4,11 @@ using Microsoft.Extensions.Hosting;
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>Fills the <c>modules</c> cache in the background once the application has started, without delaying the start.</summary>
-internal sealed class ModulesWarmUp : AfterStartService
+internal sealed class ModulesWarmUp(ModulesCatalog catalog, SharedLookupCache shared, IHostApplicationLifetime lifetime)
+    : AfterStartService(lifetime)
 {
-    private readonly ModulesCatalog _catalog;
-    private readonly SharedLookupCache _shared;
-
-    public ModulesWarmUp(ModulesCatalog catalog, SharedLookupCache shared, IHostApplicationLifetime lifetime)
-        : base(lifetime)
-    {
-        _catalog = catalog;
-        _shared = shared;
-    }
+    private readonly ModulesCatalog _catalog = catalog;
+    private readonly SharedLookupCache _shared = shared;
 
     protected override async Task RunAsync(CancellationToken stopping)
     {

@@ -15,7 +15,12 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// connecting, timeouts and pauses work.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim holds nothing to dispose unless its wait handle is asked for, which it never is here.")]
-internal sealed partial class SharedLookupCache
+internal sealed partial class SharedLookupCache(
+    IServiceProvider services,
+    IOptions<AnxMonitoringOptions> options,
+    TimeProvider time,
+    ILogger<SharedLookupCache> logger,
+    Telemetry.AnxMonitoringTelemetry? telemetry = null)
 {
     /// <summary>Raised when the stored format changes, so that replicas of different versions do not read each other's entries.</summary>
     public const string FormatVersion = "v3";
@@ -35,13 +40,14 @@ internal sealed partial class SharedLookupCache
     /// </summary>
     public const int ConcurrentReads = 8;
 
-    private readonly IDistributedCache? _cache;
-    private readonly TimeProvider _time;
-    private readonly ILogger<SharedLookupCache> _logger;
-    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
-    private readonly TimeSpan _lifetime;
-    private readonly TimeSpan _noticeWindow;
-    private readonly string _prefix;
+    private readonly IDistributedCache? _cache =
+        services.GetService(typeof(IDistributedCache)) is IDistributedCache cache and not MemoryDistributedCache && options.Value.UseDistributedCache ? cache : null;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<SharedLookupCache> _logger = logger;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
+    private readonly TimeSpan _lifetime = options.Value.ModulesCacheLifetime;
+    private readonly TimeSpan _noticeWindow = options.Value.ModulesFailureCacheLifetime;
+    private readonly string _prefix = Prefix(options.Value);
     private readonly SemaphoreSlim _reads = new(ConcurrentReads);
     private readonly Lock _gate = new();
     private Task<bool>? _connecting;
@@ -51,26 +57,6 @@ internal sealed partial class SharedLookupCache
     private int _failing;
     private long _lastRejectionNotice = long.MinValue;
 
-    public SharedLookupCache(
-        IServiceProvider services,
-        IOptions<AnxMonitoringOptions> options,
-        TimeProvider time,
-        ILogger<SharedLookupCache> logger,
-        Telemetry.AnxMonitoringTelemetry? telemetry = null)
-    {
-        var settings = options.Value;
-        var cache = services.GetService(typeof(IDistributedCache)) as IDistributedCache;
-        _cache = settings.UseDistributedCache && cache is not null and not MemoryDistributedCache ? cache : null;
-        _time = time;
-        _logger = logger;
-        _telemetry = telemetry;
-        _lifetime = settings.ModulesCacheLifetime;
-        _noticeWindow = settings.ModulesFailureCacheLifetime;
-        IEnumerable<string> configured = settings.PackageSources.Count > 0 ? settings.PackageSources : [NuGet.Configuration.NuGetConstants.V3FeedUrl];
-        var sources = string.Join("\n", configured.Select(s => s.Trim().TrimEnd('/').ToUpperInvariant()).Order(StringComparer.Ordinal))
-            + (settings.UseNuGetConfig ? "\nNUGET.CONFIG" : string.Empty);
-        _prefix = $"anx-monitoring:{FormatVersion}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sources)))[..16]}:";
-    }
 
     /// <summary>Starts connecting to the cache (its first call), at start-up, without waiting for it.</summary>
     public void StartConnecting()
@@ -161,6 +147,15 @@ internal sealed partial class SharedLookupCache
         {
             Failed(ex);
         }
+    }
+
+    /// <summary>The keys' prefix: the format and a hash of the sources asked, so that replicas that ask other sources share nothing.</summary>
+    private static string Prefix(AnxMonitoringOptions settings)
+    {
+        IEnumerable<string> configured = settings.PackageSources.Count > 0 ? settings.PackageSources : [NuGet.Configuration.NuGetConstants.V3FeedUrl];
+        var sources = string.Join("\n", configured.Select(s => s.Trim().TrimEnd('/').ToUpperInvariant()).Order(StringComparer.Ordinal))
+            + (settings.UseNuGetConfig ? "\nNUGET.CONFIG" : string.Empty);
+        return $"anx-monitoring:{FormatVersion}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sources)))[..16]}:";
     }
 
     internal string Key(InstalledPackage package) => $"{_prefix}{package.Name.ToLowerInvariant()}/{package.Version.ToLowerInvariant()}";

@@ -20,7 +20,12 @@ namespace Anexia.Monitoring.Mvc.Security;
 /// length leaks), and none is skipped after a match. OPTIONS and the methods the endpoints refuse with 405 carry
 /// no data and need no token.
 /// </summary>
-internal sealed partial class AccessTokenFilter : IAuthorizationFilter
+internal sealed partial class AccessTokenFilter(
+    IOptions<AnxMonitoringOptions> options,
+    FailedTokenThrottle throttle,
+    ILogger<AccessTokenFilter> logger,
+    Telemetry.AnxMonitoringTelemetry? telemetry = null)
+    : IAuthorizationFilter
 {
     public const string QueryParameter = "access_token";
 
@@ -35,24 +40,11 @@ internal sealed partial class AccessTokenFilter : IAuthorizationFilter
     private static readonly PreparedBodyResult Unauthorized = PreparedBodyResult.PlainText(StatusCodes.Status401Unauthorized, UnauthorizedBody);
     private static readonly PreparedBodyResult TooManyRequests = PreparedBodyResult.PlainText(StatusCodes.Status429TooManyRequests, TooManyRequestsBody);
 
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly FailedTokenThrottle _throttle;
-    private readonly ILogger<AccessTokenFilter> _logger;
+    private readonly IOptions<AnxMonitoringOptions> _options = options;
+    private readonly FailedTokenThrottle _throttle = throttle;
+    private readonly ILogger<AccessTokenFilter> _logger = logger;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
     private AcceptedTokens? _accepted;
-
-    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
-
-    public AccessTokenFilter(
-        IOptions<AnxMonitoringOptions> options,
-        FailedTokenThrottle throttle,
-        ILogger<AccessTokenFilter> logger,
-        Telemetry.AnxMonitoringTelemetry? telemetry = null)
-    {
-        _telemetry = telemetry;
-        _options = options;
-        _throttle = throttle;
-        _logger = logger;
-    }
 
     public void OnAuthorization(AuthorizationFilterContext context)
     {

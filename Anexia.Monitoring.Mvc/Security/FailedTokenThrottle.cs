@@ -18,7 +18,8 @@ namespace Anexia.Monitoring.Mvc.Security;
 /// one Warning per window that sums them up; at most <see cref="MaxTrackedAddresses"/> addresses are told apart, and
 /// beyond that new ones share one entry, so memory stays bounded under a flood of distinct addresses.
 /// </summary>
-internal sealed partial class FailedTokenThrottle : IDisposable
+internal sealed partial class FailedTokenThrottle(IOptions<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
+    : IDisposable
 {
     public const int MaxTrackedAddresses = 10_000;
 
@@ -26,28 +27,19 @@ internal sealed partial class FailedTokenThrottle : IDisposable
 
     private const string OtherAddresses = "other addresses";
 
-    private readonly int _limit;
-    private readonly TimeSpan _window;
-    private readonly TimeProvider _time;
-    private readonly ILogger<FailedTokenThrottle> _logger;
+    private readonly int _limit = options.Value.FailedTokenLimit;
+    private readonly TimeSpan _window = options.Value.FailedTokenWindow;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<FailedTokenThrottle> _logger = logger;
     private readonly ConcurrentDictionary<string, Counter> _addresses = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     // The map's size, kept apart: ConcurrentDictionary.Count takes every lock, on each failed request.
     private int _tracked;
-    private long _lastPurge;
+    private long _lastPurge = time.GetTimestamp();
     private long _refused;
     private long _throttled;
     private ITimer? _summaryTimer;
-
-    public FailedTokenThrottle(IOptions<AnxMonitoringOptions> options, TimeProvider time, ILogger<FailedTokenThrottle> logger)
-    {
-        _limit = options.Value.FailedTokenLimit;
-        _window = options.Value.FailedTokenWindow;
-        _time = time;
-        _logger = logger;
-        _lastPurge = time.GetTimestamp();
-    }
 
     /// <summary>How many addresses are told apart now (for tests of the bound).</summary>
     internal int TrackedAddresses => Volatile.Read(ref _tracked);

@@ -9,18 +9,12 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// failure status when one fails. The description lists what was found, one entry per problem; the data holds
 /// each check's line.
 /// </summary>
-internal sealed class AnxMonitoringHealthCheck : IHealthCheck
+internal sealed class AnxMonitoringHealthCheck(DatabaseChecks databaseChecks, IOptions<AnxMonitoringOptions> options, UpCheckExecutor executor)
+    : IHealthCheck
 {
-    private readonly DatabaseChecks _databaseChecks;
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly UpCheckExecutor _executor;
-
-    public AnxMonitoringHealthCheck(DatabaseChecks databaseChecks, IOptions<AnxMonitoringOptions> options, UpCheckExecutor executor)
-    {
-        _databaseChecks = databaseChecks;
-        _options = options;
-        _executor = executor;
-    }
+    private readonly DatabaseChecks _databaseChecks = databaseChecks;
+    private readonly IOptions<AnxMonitoringOptions> _options = options;
+    private readonly UpCheckExecutor _executor = executor;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

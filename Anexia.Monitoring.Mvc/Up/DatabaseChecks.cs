@@ -8,14 +8,9 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// context (<see cref="AnxMonitoringOptions.TestQueryUsers"/>). Run by <c>up</c> and by the health check of
 /// <c>AddAnxMonitoringChecks()</c> alike.
 /// </summary>
-internal sealed class DatabaseChecks : IUpCheckProvider
+internal sealed class DatabaseChecks(DbContextRegistrations contexts, IOptions<AnxMonitoringOptions> options) : IUpCheckProvider
 {
-    private readonly Lazy<UpCheck[]> _checks;
-
-    public DatabaseChecks(DbContextRegistrations contexts, IOptions<AnxMonitoringOptions> options)
-    {
-        _checks = new Lazy<UpCheck[]>(() => Create(contexts, options));
-    }
+    private readonly Lazy<UpCheck[]> _checks = new(() => Create(contexts, options));
 
     public IEnumerable<UpCheck> Checks => _checks.Value;
 

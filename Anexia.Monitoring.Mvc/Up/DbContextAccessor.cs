@@ -10,17 +10,11 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// Reaches one <see cref="DbContext"/> type from a check's scope, whether the host registered the context
 /// itself or only its factory, and runs the built-in checks against it.
 /// </summary>
-internal abstract class DbContextAccessor
+internal abstract class DbContextAccessor(Type contextType, Type? userType)
 {
-    protected DbContextAccessor(Type contextType, Type? userType)
-    {
-        ContextName = contextType.Name;
-        UserType = userType;
-    }
+    public string ContextName { get; } = contextType.Name;
 
-    public string ContextName { get; }
-
-    public Type? UserType { get; }
+    public Type? UserType { get; } = userType;
 
     [UnconditionalSuppressMessage("Trimming", "IL2055", Justification = "The context and user types are registered by the host and so are kept.")]
     public static DbContextAccessor Create(Type contextType)
@@ -118,15 +112,10 @@ internal abstract class DbContextAccessor
 }
 
 /// <summary>The typed accessor; <typeparamref name="TUser"/> is <see cref="object"/> for a context without Identity.</summary>
-internal sealed class DbContextAccessor<TContext, TUser> : DbContextAccessor
+internal sealed class DbContextAccessor<TContext, TUser>(Type? userType) : DbContextAccessor(typeof(TContext), userType)
     where TContext : DbContext
     where TUser : class
 {
-    public DbContextAccessor(Type? userType)
-        : base(typeof(TContext), userType)
-    {
-    }
-
     protected override async Task WithContextAsync(IServiceProvider services, Func<DbContext, Task> action, CancellationToken cancellationToken)
     {
         if (services.GetService<TContext>() is { } scoped)

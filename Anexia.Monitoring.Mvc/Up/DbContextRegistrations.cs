@@ -9,14 +9,9 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// registrations, so this keeps the host's service collection until the types are first asked for (after the host is
 /// built), reads them once and lets go of the collection.
 /// </summary>
-internal sealed class DbContextRegistrations
+internal sealed class DbContextRegistrations(IServiceCollection services)
 {
-    private readonly Lazy<IReadOnlyList<Type>> _types;
-
-    public DbContextRegistrations(IServiceCollection services)
-    {
-        _types = new Lazy<IReadOnlyList<Type>>(() => Find(services));
-    }
+    private readonly Lazy<IReadOnlyList<Type>> _types = new(() => Find(services));
 
     /// <summary>The context types, in registration order.</summary>
     public IReadOnlyList<Type> Types => _types.Value;

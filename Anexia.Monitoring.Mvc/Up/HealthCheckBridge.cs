@@ -14,30 +14,21 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// <c>AddAnxMonitoringChecks()</c> (they already run as built-in checks), and all of them when
 /// <see cref="AnxMonitoringOptions.IncludeHealthChecks"/> is off.
 /// </summary>
-internal sealed class HealthCheckBridge : IUpCheckProvider
+internal sealed class HealthCheckBridge(IServiceProvider services, IOptions<AnxMonitoringOptions> options) : IUpCheckProvider
 {
-    private readonly IServiceProvider _services;
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly Lazy<UpCheck[]> _checks;
-
-    public HealthCheckBridge(IServiceProvider services, IOptions<AnxMonitoringOptions> options)
-    {
-        _services = services;
-        _options = options;
-        _checks = new Lazy<UpCheck[]>(() => [.. Create()]);
-    }
+    private readonly Lazy<UpCheck[]> _checks = new(() => [.. Create(services, options)]);
 
     public IEnumerable<UpCheck> Checks => _checks.Value;
 
-    private IEnumerable<UpCheck> Create()
+    private static IEnumerable<UpCheck> Create(IServiceProvider services, IOptions<AnxMonitoringOptions> options)
     {
-        if (_services.GetService<HealthCheckService>() is not { } healthChecks
-            || _services.GetService<IOptions<HealthCheckServiceOptions>>() is not { } healthCheckOptions)
+        if (services.GetService<HealthCheckService>() is not { } healthChecks
+            || services.GetService<IOptions<HealthCheckServiceOptions>>() is not { } healthCheckOptions)
         {
             yield break;
         }
 
-        var ownChecks = _services.GetServices<AnxMonitoringHealthCheckName>().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var ownChecks = services.GetServices<AnxMonitoringHealthCheckName>().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var registration in healthCheckOptions.Value.Registrations)
         {
             if (registration.Tags.Contains(AnxMonitoringOptions.HealthCheckExcludeTag) || ownChecks.Contains(registration.Name))
@@ -48,15 +39,12 @@ internal sealed class HealthCheckBridge : IUpCheckProvider
             yield return UpCheck.Of(
                 registration.Name,
                 (_, cancellationToken) => RunAsync(healthChecks, registration, cancellationToken),
-                () => IsIncluded(registration.Name));
+                () => IsIncluded(options.Value, registration.Name));
         }
     }
 
-    private bool IsIncluded(string name)
-    {
-        var options = _options.Value;
-        return options.IncludeHealthChecks && !options.ExcludeHealthChecks.Contains(name, StringComparer.OrdinalIgnoreCase);
-    }
+    private static bool IsIncluded(AnxMonitoringOptions options, string name) =>
+        options.IncludeHealthChecks && !options.ExcludeHealthChecks.Contains(name, StringComparer.OrdinalIgnoreCase);
 
     private static async Task RunAsync(HealthCheckService healthChecks, HealthCheckRegistration registration, CancellationToken cancellationToken)
     {

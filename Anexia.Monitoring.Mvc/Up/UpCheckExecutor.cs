@@ -14,25 +14,17 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// it is reported as timed out at once until it really ends, so it holds one thread, not one more per run. One
 /// instance for the process, used by <c>up</c> and by the health check of <c>AddAnxMonitoringChecks()</c>.
 /// </summary>
-internal sealed partial class UpCheckExecutor
+internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider time, ILogger<UpCheckExecutor> logger, AnxMonitoringTelemetry? telemetry = null)
 {
     private static readonly UpCheckOutcome[] OkOnly = [UpCheckOutcome.Ok];
 
-    private readonly IServiceScopeFactory _scopeFactory;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly AnxMonitoringTelemetry? _telemetry;
+    private readonly IServiceScopeFactory _scopeFactory = scopeFactory;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
+    private readonly AnxMonitoringTelemetry? _telemetry = telemetry;
 
     // The runs that outlived their time limit and have not ended yet, per check.
     private readonly ConcurrentDictionary<UpCheck, Task> _stillRunning = new(ReferenceEqualityComparer.Instance);
-
-    public UpCheckExecutor(IServiceScopeFactory scopeFactory, TimeProvider time, ILogger<UpCheckExecutor> logger, AnxMonitoringTelemetry? telemetry = null)
-    {
-        _scopeFactory = scopeFactory;
-        _time = time;
-        _logger = logger;
-        _telemetry = telemetry;
-    }
 
     /// <summary>
     /// Runs every check that is switched on; <paramref name="cancellationToken"/> ends the run early, the unfinished

@@ -9,31 +9,21 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// that arrive while a run is in flight share it, and a finished run answers further requests for
 /// <see cref="AnxMonitoringOptions.UpCacheLifetime"/>, so a flood of probes cannot multiply the load on the databases.
 /// </summary>
-internal sealed class UpCheckRunner
+internal sealed class UpCheckRunner(
+    IEnumerable<IUpCheckProvider> providers,
+    UpCheckExecutor executor,
+    IOptions<AnxMonitoringOptions> options,
+    TimeProvider timeProvider,
+    AnxMonitoringTelemetry? telemetry = null)
 {
-    private readonly IReadOnlyList<IUpCheckProvider> _providers;
-    private readonly UpCheckExecutor _executor;
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly TimeProvider _timeProvider;
+    private readonly IReadOnlyList<IUpCheckProvider> _providers = [.. providers];
+    private readonly UpCheckExecutor _executor = executor;
+    private readonly IOptions<AnxMonitoringOptions> _options = options;
+    private readonly TimeProvider _timeProvider = timeProvider;
+    private readonly AnxMonitoringTelemetry? _telemetry = telemetry;
     private readonly Lock _gate = new();
     private Task<UpReport>? _inFlight;
     private FinishedRun? _lastRun;
-
-    private readonly AnxMonitoringTelemetry? _telemetry;
-
-    public UpCheckRunner(
-        IEnumerable<IUpCheckProvider> providers,
-        UpCheckExecutor executor,
-        IOptions<AnxMonitoringOptions> options,
-        TimeProvider timeProvider,
-        AnxMonitoringTelemetry? telemetry = null)
-    {
-        _telemetry = telemetry;
-        _providers = [.. providers];
-        _executor = executor;
-        _options = options;
-        _timeProvider = timeProvider;
-    }
 
     /// <summary>
     /// Returns the report of a run that ended within the cache lifetime, of the run in flight, or of a new run.

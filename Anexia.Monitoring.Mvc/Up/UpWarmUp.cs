@@ -17,26 +17,18 @@ namespace Anexia.Monitoring.Mvc.Up;
 /// network), so that MVC's per-action set-up, the filters and the answer's writing are warm too; otherwise the checks
 /// run directly. The second run is of the checks alone. The start is not delayed, and stopping does not wait.
 /// </summary>
-internal sealed partial class UpWarmUp : AfterStartService
+internal sealed partial class UpWarmUp(
+    IServiceProvider services,
+    IHostApplicationLifetime lifetime,
+    IOptions<AnxMonitoringOptions> options,
+    TimeProvider timeProvider,
+    ILogger<UpWarmUp> logger)
+    : AfterStartService(lifetime)
 {
-    private readonly IServiceProvider _services;
-    private readonly IOptions<AnxMonitoringOptions> _options;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger<UpWarmUp> _logger;
-
-    public UpWarmUp(
-        IServiceProvider services,
-        IHostApplicationLifetime lifetime,
-        IOptions<AnxMonitoringOptions> options,
-        TimeProvider timeProvider,
-        ILogger<UpWarmUp> logger)
-        : base(lifetime)
-    {
-        _services = services;
-        _options = options;
-        _timeProvider = timeProvider;
-        _logger = logger;
-    }
+    private readonly IServiceProvider _services = services;
+    private readonly IOptions<AnxMonitoringOptions> _options = options;
+    private readonly TimeProvider _timeProvider = timeProvider;
+    private readonly ILogger<UpWarmUp> _logger = logger;
 
     protected override bool ShouldRun => _options.Value.UpWarmUp;
 

@@ -6,19 +6,13 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// A list that System.Text.Json fills as it reads, and that refuses more than a set number of items: the read then fails
 /// as a malformed answer would, so the memory one answer takes is bounded by its items, not only by its bytes.
 /// </summary>
-internal abstract class BoundedList<T> : ICollection<T>, IReadOnlyList<T>
+/// <param name="limit">The most items.</param>
+/// <param name="tooMany">The message when there are more, with <c>{0}</c> for the limit.</param>
+internal abstract class BoundedList<T>(int limit, string tooMany) : ICollection<T>, IReadOnlyList<T>
 {
     private readonly List<T> _items = [];
-    private readonly int _limit;
-    private readonly string _tooMany;
-
-    /// <param name="limit">The most items.</param>
-    /// <param name="tooMany">The message when there are more, with <c>{0}</c> for the limit.</param>
-    protected BoundedList(int limit, string tooMany)
-    {
-        _limit = limit;
-        _tooMany = tooMany;
-    }
+    private readonly int _limit = limit;
+    private readonly string _tooMany = tooMany;
 
     public int Count => _items.Count;
 

@@ -7,19 +7,12 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// unpack into an unbounded one). One byte over the limit ends the read with <see cref="FeedResponseTooLargeException"/>.
 /// Nothing is buffered here: the parser reads as the bytes arrive.
 /// </summary>
-internal sealed class BoundedReadStream : Stream
+internal sealed class BoundedReadStream(Stream inner, long limit, Uri address) : Stream
 {
-    private readonly Stream _inner;
-    private readonly long _limit;
-    private readonly Uri _address;
+    private readonly Stream _inner = inner;
+    private readonly long _limit = limit;
+    private readonly Uri _address = address;
     private long _read;
-
-    public BoundedReadStream(Stream inner, long limit, Uri address)
-    {
-        _inner = inner;
-        _limit = limit;
-        _address = address;
-    }
 
     public override bool CanRead => true;
 

@@ -19,7 +19,15 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// flight, and the source's credentials go only to its own scheme, host and port (docs/security.md).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim holds nothing to dispose unless its wait handle is asked for, which it never is here.")]
-internal sealed class HttpFeedSource : PackageSourceBase
+internal sealed class HttpFeedSource(
+    PackageSource source,
+    TimeSpan serviceIndexTimeout,
+    TimeSpan cacheLifetime,
+    TimeSpan failureCacheLifetime,
+    TimeProvider time,
+    long maxResponseBytes,
+    int maxConnections)
+    : PackageSourceBase(source, new SourceRepository(source, HttpProviders), failureCacheLifetime, time)
 {
     // One try: NuGet's own retry loop (seconds of back-off per failing package) would decide how long a broken
     // source holds the lookup slots. A failed lookup is instead remembered briefly and asked again later.
@@ -39,42 +47,23 @@ internal sealed class HttpFeedSource : PackageSourceBase
     // providers of Repository.Factory.GetCoreV3 would only be compiled and sorted on the first lookup, never used.
     private static readonly INuGetResourceProvider[] HttpProviders = [new HttpSourceResourceProvider(), new HttpHandlerResourceV3Provider()];
 
-    private readonly TimeSpan _serviceIndexTimeout;
-    private readonly TimeSpan _cacheLifetime;
-    private readonly TimeSpan _failureCacheLifetime;
-    private readonly TimeProvider _time;
-    private readonly long _maxResponseBytes;
+    private readonly TimeSpan _serviceIndexTimeout = serviceIndexTimeout;
+    private readonly TimeSpan _cacheLifetime = cacheLifetime;
+    private readonly TimeSpan _failureCacheLifetime = failureCacheLifetime;
+    private readonly TimeProvider _time = time;
+    private readonly long _maxResponseBytes = maxResponseBytes;
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _connections;
-    private readonly Lazy<SourceRepository>? _otherOrigins;
+    private readonly SemaphoreSlim _connections = new(maxConnections);
+
+    // Resources a service index names on another origin are asked through a twin of the source without its
+    // credentials (NuGet.Protocol keeps one HTTP client per source, with the credentials it answers challenges with).
+    private readonly Lazy<SourceRepository>? _otherOrigins = source.Credentials is null
+        ? null
+        : new(() => new SourceRepository(new PackageSource(source.Source, source.Name + " (other origins)"), HttpProviders));
+
     private Task<Endpoints>? _endpoints;
     private Task<VulnerabilityDatabase?>? _vulnerabilities;
     private long _vulnerabilitiesLoadStarted;
-
-    public HttpFeedSource(
-        PackageSource source,
-        TimeSpan serviceIndexTimeout,
-        TimeSpan cacheLifetime,
-        TimeSpan failureCacheLifetime,
-        TimeProvider time,
-        long maxResponseBytes,
-        int maxConnections)
-        : base(source, new SourceRepository(source, HttpProviders), failureCacheLifetime, time)
-    {
-        _connections = new SemaphoreSlim(maxConnections);
-        if (source.Credentials is not null)
-        {
-            // Resources a service index names on another origin are asked through a twin of the source without its
-            // credentials (NuGet.Protocol keeps one HTTP client per source, with the credentials it answers challenges with).
-            _otherOrigins = new Lazy<SourceRepository>(() => new SourceRepository(new PackageSource(source.Source, source.Name + " (other origins)"), HttpProviders));
-        }
-
-        _maxResponseBytes = maxResponseBytes;
-        _serviceIndexTimeout = serviceIndexTimeout;
-        _cacheLifetime = cacheLifetime;
-        _failureCacheLifetime = failureCacheLifetime;
-        _time = time;
-    }
 
     /// <summary>
     /// The versions the source lists for <paramref name="id"/>, or null when it does not know the package. Pages are

@@ -12,13 +12,9 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// NuGet.Protocol's local resources. Its entries carry the licence of each package's nuspec; a local folder publishes
 /// no vulnerability data and no deprecations, and its packages are all listed.
 /// </summary>
-internal sealed class LocalFolderSource : PackageSourceBase
+internal sealed class LocalFolderSource(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
+    : PackageSourceBase(source, NuGet.Protocol.Core.Types.Repository.Factory.GetCoreV3(source), failureCacheLifetime, time)
 {
-    public LocalFolderSource(PackageSource source, TimeSpan failureCacheLifetime, TimeProvider time)
-        : base(source, NuGet.Protocol.Core.Types.Repository.Factory.GetCoreV3(source), failureCacheLifetime, time)
-    {
-    }
-
     public override async Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken)
     {
         var resource = await Repository.GetResourceAsync<PackageMetadataResource>(cancellationToken)

@@ -6,24 +6,17 @@ using NuGet.Versioning;
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
 
 /// <summary>What every kind of <see cref="IPackageSource"/> has: the source, its masked address, its health, its NuGet repository.</summary>
-internal abstract class PackageSourceBase : IPackageSource
+internal abstract class PackageSourceBase(PackageSource source, SourceRepository repository, TimeSpan failureCacheLifetime, TimeProvider time)
+    : IPackageSource
 {
-    protected PackageSourceBase(PackageSource source, SourceRepository repository, TimeSpan failureCacheLifetime, TimeProvider time)
-    {
-        Source = source;
-        Repository = repository;
-        Health = new PackageSourceHealth(time, failureCacheLifetime);
-        DisplayName = SecretMasker.Apply(source.Source);
-    }
+    public PackageSource Source { get; } = source;
 
-    public PackageSource Source { get; }
+    public string DisplayName { get; } = SecretMasker.Apply(source.Source);
 
-    public string DisplayName { get; }
-
-    public PackageSourceHealth Health { get; }
+    public PackageSourceHealth Health { get; } = new PackageSourceHealth(time, failureCacheLifetime);
 
     /// <summary>NuGet.Protocol's repository of the source, with the resource providers this kind of source uses.</summary>
-    protected SourceRepository Repository { get; }
+    protected SourceRepository Repository { get; } = repository;
 
     public abstract Task<IReadOnlyList<PackageVersionEntry>?> GetVersionsAsync(string id, NuGetVersion? installed, CancellationToken cancellationToken);
 

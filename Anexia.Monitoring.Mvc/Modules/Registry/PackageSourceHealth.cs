@@ -5,20 +5,14 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// than one failure lifetime (the time a failed lookup is remembered before it is asked again) is to be reported
 /// once per failure lifetime, and its end once.
 /// </summary>
-internal sealed class PackageSourceHealth
+internal sealed class PackageSourceHealth(TimeProvider time, TimeSpan failureLifetime)
 {
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _failureLifetime;
+    private readonly TimeProvider _time = time;
+    private readonly TimeSpan _failureLifetime = failureLifetime;
     private readonly Lock _gate = new();
     private long? _failingSince;
     private long? _lastReported;
     private long? _oversizeReported;
-
-    public PackageSourceHealth(TimeProvider time, TimeSpan failureLifetime)
-    {
-        _time = time;
-        _failureLifetime = failureLifetime;
-    }
 
     /// <summary>
     /// Records a failed lookup. True when the outage is now to be reported: every lookup has failed for at least one
