@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 
 namespace Anexia.Monitoring.Mvc.Modules.Registry;
@@ -8,40 +9,21 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// </summary>
 /// <param name="limit">The most items.</param>
 /// <param name="tooMany">The message when there are more, with <c>{0}</c> for the limit.</param>
-internal abstract class BoundedList<T>(int limit, string tooMany) : ICollection<T>, IReadOnlyList<T>
+internal abstract class BoundedList<T>(int limit, string tooMany) : Collection<T>
 {
-    private readonly List<T> _items = [];
     private readonly int _limit = limit;
     private readonly string _tooMany = tooMany;
-
-    public int Count => _items.Count;
-
-    public bool IsReadOnly => false;
-
-    public T this[int index] => _items[index];
-
-    public void Add(T item)
-    {
-        if (_items.Count >= _limit || !Admit())
-        {
-            throw new InvalidDataException(string.Format(CultureInfo.InvariantCulture, _tooMany, _limit));
-        }
-
-        _items.Add(item);
-    }
-
-    public void Clear() => _items.Clear();
 
     /// <summary>Whether a further item is allowed by a bound beyond this list's own.</summary>
     protected virtual bool Admit() => true;
 
-    public bool Contains(T item) => _items.Contains(item);
+    protected override void InsertItem(int index, T item)
+    {
+        if (Count >= _limit || !Admit())
+        {
+            throw new InvalidDataException(string.Format(CultureInfo.InvariantCulture, _tooMany, _limit));
+        }
 
-    public void CopyTo(T[] array, int arrayIndex) => _items.CopyTo(array, arrayIndex);
-
-    public bool Remove(T item) => _items.Remove(item);
-
-    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
-
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        base.InsertItem(index, item);
+    }
 }
