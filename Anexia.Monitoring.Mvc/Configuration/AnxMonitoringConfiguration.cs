@@ -139,18 +139,11 @@ internal partial class AnxMonitoringConfiguration(IConfiguration? configuration)
 
     private void ReadList(PropertyInfo setting, AnxMonitoringOptions options)
     {
-        List<string>? items = null;
-        if (_configuration![FlatKeyOf(setting.Name)] is { } flat)
-        {
-            items = [.. flat.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-        }
-        else
-        {
-            var section = _configuration.GetSection($"{AnxMonitoringOptions.SectionName}:{setting.Name}");
-            var children = section.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToList();
-            items = children.Count > 0 ? children : section.Value?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        }
-
+        var section = _configuration!.GetSection($"{AnxMonitoringOptions.SectionName}:{setting.Name}");
+        var children = section.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToList();
+        string[]? items = _configuration[FlatKeyOf(setting.Name)] is { } flat ? Split(flat)
+            : children.Count > 0 ? [.. children]
+            : section.Value is { } value ? Split(value) : null;
         if (items is not null)
         {
             var list = (IList<string>)setting.GetValue(options)!;
@@ -161,6 +154,8 @@ internal partial class AnxMonitoringConfiguration(IConfiguration? configuration)
             }
         }
     }
+
+    private static string[] Split(string list) => list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [GeneratedRegex("(?<=[a-z0-9])(?=[A-Z])", RegexOptions.CultureInvariant)]
     private static partial Regex WordStart();

@@ -38,13 +38,7 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
         var run = new Run(new CancellationTokenSource(), new CancellationTokenSource());
         using var timer = _time.CreateTimer(static state => ((Run)state!).End(), run, timeout, Timeout.InfiniteTimeSpan);
         using var link = cancellationToken.UnsafeRegister(static state => ((Run)state!).End(), run);
-        var runs = new Task<UpCheckOutcome[]>[checks.Count];
-        for (var i = 0; i < runs.Length; i++)
-        {
-            runs[i] = RunOneAsync(checks[i], timeout, run);
-        }
-
-        var outcomes = await Task.WhenAll(runs);
+        var outcomes = await Task.WhenAll(checks.Select(check => RunOneAsync(check, timeout, run)));
         run.Finished();
         return outcomes;
     }
