@@ -77,6 +77,23 @@ public sealed class AnxMonitoringOptions
     public VulnerabilitySeverity? VulnerabilityWarningSeverity { get; set; }
 
     /// <summary>
+    /// Advisories that the team has assessed as not exploitable in this application: advisory addresses, GHSA ids
+    /// (<c>GHSA-xxxx-xxxx-xxxx</c>) or CVE ids of the runtime. A suppressed advisory stays in <c>modules</c> with
+    /// <c>"suppressed": true</c>, raises no <c>WARNING:</c> line in <c>up</c> and is <c>not_affected</c> in the SBOM.
+    /// Compared without regard to case. Default: empty. Flat key: <c>ANX_MONITORING_SUPPRESSED_ADVISORIES</c>
+    /// (separated by <c>;</c>).
+    /// </summary>
+    public IList<string> SuppressedAdvisories { get; } = [];
+
+    /// <summary>
+    /// The .NET release metadata index (the format of dotnet/core's <c>releases-index.json</c>) that the running
+    /// runtime's newest patch, support phase, end of support and missed security fixes are read from, for
+    /// <c>modules</c>, the SBOM and a check of <c>up</c>. Default: the official index. Empty switches it off.
+    /// Flat key: <c>ANX_MONITORING_RUNTIME_RELEASES_INDEX</c>.
+    /// </summary>
+    public string? RuntimeReleasesIndex { get; set; } = "https://builds.dotnet.microsoft.com/dotnet/release-metadata/releases-index.json";
+
+    /// <summary>
     /// How long one check of <c>up</c> may run before it is reported as <c>ERROR: &lt;check&gt; timed out</c>.
     /// Default: 10 seconds. Must be positive and finite.
     /// Flat key: <c>ANX_MONITORING_CHECK_TIMEOUT</c> (seconds, or a time span such as <c>00:00:05</c>).

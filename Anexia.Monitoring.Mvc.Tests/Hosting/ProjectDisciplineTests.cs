@@ -159,6 +159,7 @@ public sealed partial class ProjectDisciplineTests
         TimeSpan span => Is.EqualTo($"`{span:c}`"),
         int number => Is.EqualTo($"`{number}`"),
         long number => Is.EqualTo($"`{number}`"),
+        string text => Is.EqualTo($"`{text}`"),
         null or System.Collections.ICollection { Count: 0 } => Does.Not.Contain("`").And.Not.Empty,
         _ => throw new NotSupportedException($"no documented form for a default of type {value.GetType()}"),
     };

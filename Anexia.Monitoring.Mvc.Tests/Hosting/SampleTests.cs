@@ -23,6 +23,7 @@ public sealed class SampleTests
         {
             b.UseSetting("ConnectionStrings:Default", $"Data Source={_databasePath};Pooling=False");
             b.UseSetting("AnxMonitoring:PackageSources:0", MonitoringTestHost.UnreachableSource);
+            b.UseSetting("AnxMonitoring:RuntimeReleasesIndex", string.Empty);
         });
     }
 

@@ -74,6 +74,8 @@ internal sealed class MonitoringTestHost : IAsyncDisposable
         {
             ["AnxMonitoring:AccessToken"] = Token,
             ["AnxMonitoring:PackageSources:0"] = UnreachableSource,
+            // Nor the official .NET release metadata: the runtime status tests serve their own.
+            ["AnxMonitoring:RuntimeReleasesIndex"] = string.Empty,
             // The run after start-up would race with the checks a test subscribes after start; the tests of the
             // warm-up itself switch it on.
             ["AnxMonitoring:UpWarmUp"] = "false",

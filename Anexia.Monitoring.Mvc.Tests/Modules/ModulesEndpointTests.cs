@@ -32,7 +32,8 @@ public sealed class ModulesEndpointTests
         Assert.That(runtime.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
         {
             "platform", "platform_version", "framework", "framework_installed_version", "framework_newest_version",
-        }));
+            "platform_newest_version", "platform_support_phase", "platform_end_of_support", "platform_vulnerabilities",
+        }), "the contract's five keys first and unchanged, then this library's additions");
         Assert.That(runtime.GetProperty("platform").GetString(), Is.EqualTo("dotnet"));
         Assert.That(runtime.GetProperty("platform_version").GetString(), Is.EqualTo(Environment.Version.ToString()));
         Assert.That(runtime.GetProperty("framework").GetString(), Is.EqualTo("aspnetcore"));
@@ -46,7 +47,8 @@ public sealed class ModulesEndpointTests
         {
             "name", "installed_version", "installed_version_licences", "newest_version", "newest_version_licences",
             "installed_version_vulnerabilities", "installed_version_deprecation",
-        }), "the contract's five keys first and unchanged, then this library's two additions");
+            "direct", "required_by", "newest_compatible_version", "update_kind",
+        }), "the contract's five keys first and unchanged, then this library's additions");
         Assert.That(alpha.GetProperty("installed_version_vulnerabilities").GetArrayLength(), Is.Zero);
         Assert.That(alpha.GetProperty("installed_version_deprecation").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }

@@ -67,7 +67,7 @@ public sealed class PackageRulesTests
     [Test]
     public void DependencyContextSource_ListsPackagesButNotProjects()
     {
-        var packages = new DependencyManifestPackages().GetPackages();
+        var packages = new DependencyManifestPackages().Read()?.Packages;
 
         Assert.That(packages, Is.Not.Null);
         Assert.That(packages!.Select(p => p.Name), Does.Contain("NUnit").And.Contain("Moq"));
@@ -77,7 +77,7 @@ public sealed class PackageRulesTests
 
     [Test]
     public void DependencyContextSource_WithoutManifest_ReturnsNull() =>
-        Assert.That(new DependencyManifestPackages(() => null).GetPackages(), Is.Null);
+        Assert.That(new DependencyManifestPackages(() => null).Read(), Is.Null);
 
     [Test]
     public void DependencyContextSource_OfASingleFileApplication_ReturnsNull()
@@ -91,7 +91,7 @@ public sealed class PackageRulesTests
             [new RuntimeLibrary("package", "Microsoft.NETCore.App.Runtime.linux-x64", "10.0.12", string.Empty, [], [], [], [], serviceable: false)],
             []);
 
-        Assert.That(new DependencyManifestPackages(() => singleFile).GetPackages(), Is.Null);
+        Assert.That(new DependencyManifestPackages(() => singleFile).Read(), Is.Null);
     }
 
     private static void WriteNupkg(string folder, string id, string version, string licence)

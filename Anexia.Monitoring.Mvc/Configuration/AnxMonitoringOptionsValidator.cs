@@ -31,16 +31,26 @@ internal sealed class AnxMonitoringOptionsValidator : IValidateOptions<AnxMonito
             }
             else if (setting.GetCustomAttribute<RangeAttribute>() is { } range && value is not null && !range.IsValid(value))
             {
-                var (key, written) = options.Configured.TryGetValue(setting.Name, out var configured) && Equals(configured.Value, value)
-                    ? (configured.Key, configured.Text)
-                    : ($"{nameof(AnxMonitoringOptions)}.{setting.Name}", Format(value));
+                var (key, written) = Origin(options, setting.Name, value);
                 failures.Add($"The setting {key} must be {AnxMonitoringConfiguration.Expected(setting)}; {written} is not.");
             }
+        }
+
+        if (options.RuntimeReleasesIndex is { } index && !string.IsNullOrWhiteSpace(index) && Modules.ReportedValues.Url(index) is null)
+        {
+            var (key, written) = Origin(options, nameof(AnxMonitoringOptions.RuntimeReleasesIndex), index);
+            failures.Add($"The setting {key} must be an absolute http or https address, or empty to switch the release metadata off; {written} is not.");
         }
 
         // Distinct: AddAnxMonitoring called twice reads every value twice.
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));
     }
+
+    /// <summary>The key a value came from as the configuration spells it, and the value as written there; else the property and the value.</summary>
+    private static (string Key, string Written) Origin(AnxMonitoringOptions options, string setting, object value) =>
+        options.Configured.TryGetValue(setting, out var configured) && Equals(configured.Value, value)
+            ? (configured.Key, configured.Text)
+            : ($"{nameof(AnxMonitoringOptions)}.{setting}", Format(value));
 
     private static string Format(object value) => value switch
     {

@@ -10,8 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Anexia.Monitoring.Mvc.Controllers;
 
 /// <summary>
-/// The Anexia monitoring endpoints <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> (each also with a
-/// trailing slash). Protected by the access token alone: anonymous to ASP.NET Core authorization, so a host's
+/// The Anexia monitoring endpoints <c>/anxapi/v1/modules</c>, <c>/anxapi/v1/up</c> and <c>/anxapi/v1/sbom</c> (each
+/// also with a trailing slash). Protected by the access token alone: anonymous to ASP.NET Core authorization, so a host's
 /// fallback policy or global authorize filter does not lock the dashboards out. Internal: added to a host's
 /// controllers by <c>AddAnxMonitoring</c> through <see cref="AnxApiControllerFeatureProvider"/>.
 /// </summary>
@@ -28,24 +28,17 @@ internal sealed class AnxApiController : ControllerBase
     /// </summary>
     /// <returns>The answer for the request's method.</returns>
     [Route("modules")]
-    public async Task<IActionResult> Modules()
-    {
-        if (!IsRead(out var other))
-        {
-            return other;
-        }
+    public Task<IActionResult> Modules() =>
+        ReadAsync(static (catalog, aborted) => catalog.GetReportAsync(aborted), PreparedBodyResult.JsonContentType);
 
-        var aborted = HttpContext.RequestAborted;
-        try
-        {
-            var body = await HttpContext.RequestServices.GetRequiredService<ModulesCatalog>().GetReportAsync(aborted);
-            return PreparedBodyResult.Json(body);
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            return new EmptyResult();
-        }
-    }
+    /// <summary>
+    /// A CycloneDX 1.6 SBOM of what the application runs (<c>application/vnd.cyclonedx+json</c>), from the same data as
+    /// <c>modules</c>.
+    /// </summary>
+    /// <returns>The answer for the request's method.</returns>
+    [Route("sbom")]
+    public Task<IActionResult> Sbom() =>
+        ReadAsync(static (catalog, aborted) => new ValueTask<byte[]>(catalog.GetSbomAsync(complete: false, null, aborted)), SbomJson.ContentType);
 
     /// <summary>
     /// Runs every <see cref="MonitorUpCheck"/> subscriber and answers <c>OK</c> (200), <c>WARNING:</c> lines
@@ -93,6 +86,25 @@ internal sealed class AnxApiController : ControllerBase
         endpoint.Metadata.GetMetadata<ControllerActionDescriptor>() is { } action && action.ControllerTypeInfo.AsType() == typeof(AnxApiController)
             ? action
             : null;
+
+    /// <summary>The JSON answer <paramref name="answer"/> gives for GET and HEAD; nothing when the caller went away.</summary>
+    private async Task<IActionResult> ReadAsync(Func<ModulesCatalog, CancellationToken, ValueTask<byte[]>> answer, string contentType)
+    {
+        if (!IsRead(out var other))
+        {
+            return other;
+        }
+
+        var aborted = HttpContext.RequestAborted;
+        try
+        {
+            return PreparedBodyResult.Json(await answer(HttpContext.RequestServices.GetRequiredService<ModulesCatalog>(), aborted), contentType);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            return new EmptyResult();
+        }
+    }
 
     /// <summary>
     /// True for GET and HEAD. Otherwise <paramref name="answer"/> is the CORS preflight answer for OPTIONS

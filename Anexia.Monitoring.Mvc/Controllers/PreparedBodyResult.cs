@@ -29,8 +29,8 @@ internal sealed class PreparedBodyResult : IActionResult
         _body = body;
     }
 
-    /// <summary>Prepared UTF-8 JSON, status 200.</summary>
-    public static PreparedBodyResult Json(ReadOnlyMemory<byte> utf8Json) => new(StatusCodes.Status200OK, JsonContentType, utf8Json);
+    /// <summary>Prepared UTF-8 JSON, status 200, as <c>application/json</c> or the JSON media type given.</summary>
+    public static PreparedBodyResult Json(ReadOnlyMemory<byte> utf8Json, string contentType = JsonContentType) => new(StatusCodes.Status200OK, contentType, utf8Json);
 
     public static PreparedBodyResult PlainText(int statusCode, string text) => new(statusCode, PlainTextContentType, Utf8.GetBytes(text));
 

@@ -5,16 +5,23 @@ using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The command line of the Anexia monitoring, as Django's <c>manage.py anxmonitormodules</c>.</summary>
+/// <summary>The command line of the Anexia monitoring: <c>anxmonitormodules</c>, as Django's <c>manage.py anxmonitormodules</c>, and <c>anxmonitorsbom</c>.</summary>
 public static partial class AnxMonitoringHostExtensions
 {
     /// <summary>The argument that prints the <c>modules</c> report instead of serving HTTP.</summary>
     internal const string ModulesCommand = "anxmonitormodules";
 
+    /// <summary>The argument that prints the SBOM instead of serving HTTP.</summary>
+    internal const string SbomCommand = "anxmonitorsbom";
+
+    /// <summary>The command among <paramref name="args"/>, or null.</summary>
+    internal static string? CommandOf(IEnumerable<string> args) =>
+        args.FirstOrDefault(a => a is ModulesCommand or SbomCommand);
+
     /// <summary>
-    /// Runs the host, unless <paramref name="args"/> holds <c>anxmonitormodules</c>: then prints the same JSON as
-    /// <c>/anxapi/v1/modules</c> to standard output (waiting for every lookup, each within its timeout), reports
-    /// progress on standard error, and returns without serving HTTP. Replaces <c>app.Run()</c> in Program.cs.
+    /// Runs the host, unless <paramref name="args"/> holds <c>anxmonitormodules</c> or <c>anxmonitorsbom</c>: then prints
+    /// the same JSON as <c>/anxapi/v1/modules</c> or <c>/anxapi/v1/sbom</c> to standard output (waiting for every lookup,
+    /// each within its timeout), reports progress on standard error, and returns without serving HTTP. Replaces <c>app.Run()</c> in Program.cs.
     /// When <c>AddAnxMonitoring(...)</c> was not called, the host runs with a warning saying so, and the command
     /// writes that to standard error and sets the exit code 1.
     /// </summary>
@@ -26,7 +33,8 @@ public static partial class AnxMonitoringHostExtensions
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(args);
         var catalog = host.Services.GetService<ModulesCatalog>();
-        if (!args.Contains(ModulesCommand, StringComparer.Ordinal))
+        var command = CommandOf(args);
+        if (command is null)
         {
             if (catalog is null && host.Services.GetService<ILoggerFactory>() is { } loggers)
             {
@@ -37,17 +45,19 @@ public static partial class AnxMonitoringHostExtensions
             return;
         }
 
-        host.Services.GetService<CommandLineMode>()?.EnterModulesCommand();
+        host.Services.GetService<CommandLineMode>()?.EnterCommand();
         if (catalog is null)
         {
-            await Console.Error.WriteLineAsync($"{ModulesCommand}: the application does not call AddAnxMonitoring(...) on its services; there is no report to print.");
+            await Console.Error.WriteLineAsync($"{command}: the application does not call AddAnxMonitoring(...) on its services; there is no report to print.");
             Environment.ExitCode = 1;
             return;
         }
 
         var progress = new Progress<(int Done, int Total)>(p =>
-            Console.Error.WriteLine($"{ModulesCommand}: {p.Done}/{p.Total} package lookups done"));
-        var report = await catalog.GetCompleteReportAsync(progress, CancellationToken.None);
+            Console.Error.WriteLine($"{command}: {p.Done}/{p.Total} package lookups done"));
+        var report = command == SbomCommand
+            ? await catalog.GetSbomAsync(complete: true, progress, CancellationToken.None)
+            : await catalog.GetCompleteReportAsync(progress, CancellationToken.None);
         using var stdout = Console.OpenStandardOutput();
         await stdout.WriteAsync(report);
         await stdout.WriteAsync("\n"u8.ToArray());

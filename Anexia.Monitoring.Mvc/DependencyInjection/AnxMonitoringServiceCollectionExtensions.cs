@@ -117,6 +117,7 @@ public static class AnxMonitoringServiceCollectionExtensions
         // The up checks, in the order they run and report: one provider per kind (the database checks come first,
         // from AddBuiltInUpChecks). A new kind of check is one more line here.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, VulnerabilityChecks>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, RuntimeChecks>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, HealthCheckBridge>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, HandlerChecks>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpCheckProvider, SubscriberChecks>());
@@ -125,13 +126,15 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UpWarmUp>());
         services.TryAddSingleton<IInstalledPackages, DependencyManifestPackages>();
         services.TryAddSingleton<PackageRegistry>();
+        services.TryAddSingleton<ReleaseMetadata>();
+        services.TryAddSingleton<AdvisorySuppression>();
         services.TryAddSingleton<InstalledModules>();
         services.TryAddSingleton<SharedLookupCache>();
         services.TryAddSingleton<ModuleLookups>();
         services.TryAddSingleton<ModulesCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModulesWarmUp>());
 
-        // In `anxmonitormodules` runs (decided by RunWithAnxMonitoringCommandsAsync), console logs go to standard error.
+        // In `anxmonitormodules` and `anxmonitorsbom` runs (decided by RunWithAnxMonitoringCommandsAsync), console logs go to standard error.
         services.TryAddSingleton<CommandLineMode>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ConsoleLoggerOptions>, CommandLineMode>(p => p.GetRequiredService<CommandLineMode>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<ConsoleLoggerOptions>, CommandLineMode>(p => p.GetRequiredService<CommandLineMode>()));

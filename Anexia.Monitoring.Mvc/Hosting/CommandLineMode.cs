@@ -6,7 +6,7 @@ using Microsoft.Extensions.Primitives;
 namespace Anexia.Monitoring.Mvc.Hosting;
 
 /// <summary>
-/// Whether the process runs the <c>anxmonitormodules</c> command instead of serving HTTP. In that mode every console
+/// Whether the process runs a command (<c>anxmonitormodules</c>, <c>anxmonitorsbom</c>) instead of serving HTTP. In that mode every console
 /// log entry goes to standard error, so that standard output carries the JSON alone: the console logger's options
 /// depend on this mode and are reloaded when it changes. <c>RunWithAnxMonitoringCommandsAsync</c> enters the mode
 /// with the arguments it is given; until then, the process's own arguments decide, because an application logs while
@@ -17,15 +17,15 @@ internal sealed class CommandLineMode : IConfigureOptions<ConsoleLoggerOptions>,
 {
     private CancellationTokenSource _changed = new();
 
-    public bool IsModulesCommand { get; private set; } =
-        Environment.GetCommandLineArgs().Contains(Microsoft.Extensions.Hosting.AnxMonitoringHostExtensions.ModulesCommand, StringComparer.Ordinal);
+    public bool IsCommand { get; private set; } =
+        Microsoft.Extensions.Hosting.AnxMonitoringHostExtensions.CommandOf(Environment.GetCommandLineArgs()) is not null;
 
     public string? Name => Options.DefaultName;
 
     /// <summary>Switches to the command: from now on, console logs go to standard error.</summary>
-    public void EnterModulesCommand()
+    public void EnterCommand()
     {
-        IsModulesCommand = true;
+        IsCommand = true;
         var changed = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
         changed.Cancel();
         changed.Dispose();
@@ -34,7 +34,7 @@ internal sealed class CommandLineMode : IConfigureOptions<ConsoleLoggerOptions>,
     public void Configure(ConsoleLoggerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (IsModulesCommand)
+        if (IsCommand)
         {
             options.LogToStandardErrorThreshold = LogLevel.Trace;
         }

@@ -5,30 +5,37 @@ using Microsoft.Extensions.Options;
 namespace Anexia.Monitoring.Mvc.Modules;
 
 /// <summary>
-/// The packages <c>modules</c> lists: what <see cref="IInstalledPackages"/> reports, minus
+/// The application and the packages <c>modules</c> lists: what <see cref="IInstalledPackages"/> reports, minus
 /// <see cref="AnxMonitoringOptions.ExcludeModules"/>, sorted by name. Read once, on the thread pool, and awaited, so a
 /// request arriving during start-up waits for them without holding a thread.
 /// </summary>
 internal sealed partial class InstalledModules(IInstalledPackages source, IOptions<AnxMonitoringOptions> options, ILogger<InstalledModules> logger)
 {
-    private readonly Lazy<Task<IReadOnlyList<InstalledPackage>>> _packages = new(() => Task.Run(() => Load(source, options.Value, logger)));
+    private readonly Lazy<Task<InstalledApplication>> _application = new(() => Task.Run(() => Load(source, options.Value, logger)));
 
     /// <summary>The packages, in the order <c>modules</c> lists them.</summary>
-    public Task<IReadOnlyList<InstalledPackage>> GetAsync(CancellationToken cancellationToken) => _packages.Value.WaitAsync(cancellationToken);
+    public async Task<IReadOnlyList<InstalledPackage>> GetAsync(CancellationToken cancellationToken) =>
+        (await GetApplicationAsync(cancellationToken)).Packages;
 
-    private static IReadOnlyList<InstalledPackage> Load(IInstalledPackages source, AnxMonitoringOptions options, ILogger logger)
+    /// <summary>The application with its projects and the packages <c>modules</c> lists.</summary>
+    public Task<InstalledApplication> GetApplicationAsync(CancellationToken cancellationToken) => _application.Value.WaitAsync(cancellationToken);
+
+    private static InstalledApplication Load(IInstalledPackages source, AnxMonitoringOptions options, ILogger logger)
     {
-        var installed = source.GetPackages();
+        var installed = source.Read();
         if (installed is null)
         {
             Log.NoDependencyManifest(logger);
-            return [];
+            return InstalledApplication.FromEntryAssembly();
         }
 
         var excluded = options.ExcludeModules.Select(ToRegex).ToList();
-        return [.. installed
-            .Where(p => !excluded.Exists(pattern => pattern.IsMatch(p.Name)))
-            .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)];
+        return installed with
+        {
+            Packages = [.. installed.Packages
+                .Where(p => !excluded.Exists(pattern => pattern.IsMatch(p.Name)))
+                .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)],
+        };
     }
 
     private static Regex ToRegex(string pattern) =>

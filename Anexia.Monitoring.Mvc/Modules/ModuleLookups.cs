@@ -12,11 +12,13 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// <see cref="AnxMonitoringOptions.LookupTimeout"/>; a failure is remembered for
 /// <see cref="AnxMonitoringOptions.ModulesFailureCacheLifetime"/>. Stale data stays while it is refreshed behind.
 /// With a shared cache (<see cref="SharedLookupCache"/>), another instance's lookup is taken before the registry is
-/// asked, and this instance's lookups are shared; each entry's own expiry carries up to a tenth of jitter.
+/// asked, and this instance's lookups are shared; each entry's own expiry carries up to a tenth of jitter. The running
+/// runtime is looked up the same way through <see cref="ReleaseMetadata"/>, but no answer waits for it.
 /// </summary>
 internal sealed partial class ModuleLookups(
     InstalledModules installed,
     PackageRegistry registry,
+    ReleaseMetadata releases,
     SharedLookupCache shared,
     IOptions<AnxMonitoringOptions> options,
     TimeProvider time,
@@ -25,6 +27,7 @@ internal sealed partial class ModuleLookups(
     : IDisposable
 {
     private readonly PackageRegistry _registry = registry;
+    private readonly ReleaseMetadata _releases = releases;
     private readonly SharedLookupCache _shared = shared;
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
     private readonly AnxMonitoringOptions _options = options.Value;
@@ -34,9 +37,16 @@ internal sealed partial class ModuleLookups(
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lazy<Task<Module[]>> _modules = new(async () => [.. (await installed.GetAsync(CancellationToken.None)).Select(p => new Module(p))]);
     private int _version;
+    private int _runtimeFailing;
 
     /// <summary>The ASP.NET Core framework, looked up like a package (its reference pack).</summary>
     public Module Framework { get; } = new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework));
+
+    /// <summary>The running .NET runtime, looked up in the release metadata; null when that is switched off.</summary>
+    public Module? Runtime { get; } = releases.Index is null ? null : new Module(new InstalledPackage(RuntimeLookupId, RuntimeVersions.Platform));
+
+    // Not a NuGet id (':' is not allowed in one), so that the runtime's shared entry never meets a package's.
+    private const string RuntimeLookupId = "dotnet:runtime";
 
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
@@ -50,6 +60,7 @@ internal sealed partial class ModuleLookups(
     /// <summary>
     /// Starts the lookups of modules with no data or stale data and waits for those with no data until
     /// <paramref name="deadline"/> after <paramref name="startedAt"/> (the request's arrival); infinite waits for all.
+    /// The runtime's lookup is started too, but waited for only by an infinite deadline (the command line).
     /// </summary>
     public async Task EnsureFreshAsync(TimeSpan deadline, long startedAt, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
@@ -72,6 +83,11 @@ internal sealed partial class ModuleLookups(
             }
         }
 
+        if (Runtime is not null && EnsureFresh(Runtime, now) is { } runtime && deadline == Timeout.InfiniteTimeSpan)
+        {
+            pending.Add(runtime);
+        }
+
         CountHits("process", fresh);
 
         if (pending.Count > 0)
@@ -81,6 +97,29 @@ internal sealed partial class ModuleLookups(
         }
     }
 
+    /// <summary>The runtime's status, waiting for a first lookup at most <paramref name="deadline"/>; null when it is switched off or not known.</summary>
+    public async Task<ModuleInfo?> GetRuntimeAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        if (Runtime is null)
+        {
+            return null;
+        }
+
+        if (EnsureFresh(Runtime, _time.GetUtcNow()) is { } refresh && Runtime.Value is null)
+        {
+            try
+            {
+                await refresh.WaitAsync(deadline, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Not known yet: nothing to report this time.
+            }
+        }
+
+        return Runtime.Value;
+    }
+
     /// <summary>The lookups in flight now (for tests and benchmarks that wait until an instance is settled).</summary>
     internal async Task WhenIdleAsync()
     {
@@ -88,7 +127,7 @@ internal sealed partial class ModuleLookups(
         Task[] running;
         do
         {
-            running = [.. modules.Append(Framework).Select(m => m.Refresh).OfType<Task>()];
+            running = [.. modules.Append(Framework).Append(Runtime).Select(m => m?.Refresh).OfType<Task>()];
             await Task.WhenAll(running);
         }
         while (running.Length > 0);
@@ -171,7 +210,20 @@ internal sealed partial class ModuleLookups(
             ModuleInfo info;
             try
             {
-                info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
+                if (module == Runtime)
+                {
+                    info = ReportedValues.Check(await _releases.LookupAsync(NuGet.Versioning.NuGetVersion.Parse(module.Package.Version), linked.Token), out var dropped);
+                    _telemetry?.CountRejected("release-metadata", "value", dropped);
+                    if (Interlocked.Exchange(ref _runtimeFailing, 0) == 1)
+                    {
+                        Log.RuntimeReleasesRecovered(_logger);
+                    }
+                }
+                else
+                {
+                    info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
+                }
+
                 activity?.SetTag("anxmonitoring.registry.outcome", info.NewestVersion is null ? "not_found" : "found");
             }
             catch (Exception ex)
@@ -187,8 +239,13 @@ internal sealed partial class ModuleLookups(
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
-            var reason = SecretMasker.ForLog(ex.Message);
+            var reason = ex is OperationCanceledException ? $"no answer within {_options.LookupTimeout}" : SecretMasker.ForLog(ex.Message);
             Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, reason);
+            if (module == Runtime && Interlocked.Exchange(ref _runtimeFailing, 1) == 0)
+            {
+                Log.RuntimeReleasesFailed(_logger, SecretMasker.Apply(_releases.Index!.AbsoluteUri), reason);
+            }
+
             Store(module, module.Value ?? ModuleInfo.Unknown, _time.GetUtcNow() + _options.ModulesFailureCacheLifetime);
         }
         catch (OperationCanceledException)
@@ -240,6 +297,14 @@ internal sealed partial class ModuleLookups(
         [LoggerMessage(EventId = 312, EventName = "ModulesDeadlinePassed", Level = LogLevel.Debug,
             Message = "{Unresolved} package lookups were unresolved after {Deadline}; answered as null for now.")]
         public static partial void DeadlinePassed(ILogger logger, int unresolved, TimeSpan deadline);
+
+        [LoggerMessage(EventId = 314, EventName = "RuntimeReleasesFailed", Level = LogLevel.Warning,
+            Message = "The .NET release metadata at {Index} cannot be read, so the runtime's status (newest patch, support, missed security fixes) is null until it can; asked again after ModulesFailureCacheLifetime: {Reason}")]
+        public static partial void RuntimeReleasesFailed(ILogger logger, string index, string reason);
+
+        [LoggerMessage(EventId = 315, EventName = "RuntimeReleasesRecovered", Level = LogLevel.Information,
+            Message = "The .NET release metadata answers again.")]
+        public static partial void RuntimeReleasesRecovered(ILogger logger);
     }
 
     /// <summary>One installed package and what is known of it.</summary>

@@ -6,11 +6,26 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// The <c>modules</c> answer, rendered from <see cref="ModuleLookups"/> and kept as prepared bytes while nothing has
 /// changed: a warm answer costs no work. A request waits for missing data at most
 /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>, counted from its arrival, and answers nulls for what is still
-/// unresolved; a stale answer is given at once while it is refreshed behind.
+/// unresolved; a stale answer is given at once while it is refreshed behind. The SBOM and the <c>up</c> lines about
+/// vulnerabilities and the runtime are written from the same data.
 /// </summary>
-internal sealed class ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitoringOptions> options, TimeProvider time, Telemetry.AnxMonitoringTelemetry? telemetry = null)
+internal sealed class ModulesCatalog(
+    ModuleLookups lookups,
+    InstalledModules installed,
+    AdvisorySuppression suppression,
+    IOptions<AnxMonitoringOptions> options,
+    TimeProvider time,
+    Telemetry.AnxMonitoringTelemetry? telemetry = null)
 {
+    /// <summary>How many days before its channel's end of support the runtime check warns.</summary>
+    public const int EndOfSupportNoticeDays = 90;
+
+    // The most CVE ids one up line names; the rest are counted.
+    private const int MaxNamedCves = 10;
+
     private readonly ModuleLookups _lookups = lookups;
+    private readonly InstalledModules _installed = installed;
+    private readonly AdvisorySuppression _suppression = suppression;
     private readonly AnxMonitoringOptions _options = options.Value;
     private readonly TimeProvider _time = time;
     private readonly Telemetry.AnxMonitoringTelemetry? _telemetry = telemetry;
@@ -34,6 +49,59 @@ internal sealed class ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitori
         BuildAsync(Timeout.InfiniteTimeSpan, _time.GetTimestamp(), progress, cancellationToken);
 
     /// <summary>
+    /// The CycloneDX document of what the application runs, from the same data as the <c>modules</c> answer and with
+    /// the same wait: at most <see cref="AnxMonitoringOptions.ModulesDeadline"/>, or for every lookup when
+    /// <paramref name="complete"/> (the command line).
+    /// </summary>
+    public async Task<byte[]> GetSbomAsync(bool complete, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        await _lookups.EnsureFreshAsync(complete ? Timeout.InfiniteTimeSpan : _options.ModulesDeadline, _time.GetTimestamp(), progress, cancellationToken);
+        var modules = await _lookups.GetModulesAsync(cancellationToken);
+        return SbomJson.Write(
+            await _installed.GetApplicationAsync(cancellationToken),
+            [.. modules.Select(m => (m.Package, m.Value))],
+            _lookups.Runtime?.Value,
+            _suppression,
+            _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The runtime's <c>WARNING:</c> texts: the security fixes it misses (those not suppressed), and its channel's end of
+    /// support when it has passed or is within <see cref="EndOfSupportNoticeDays"/>. Waits for a first lookup at most
+    /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>; nothing while the status is unknown.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> GetRuntimeWarningsAsync(CancellationToken cancellationToken)
+    {
+        if (await _lookups.GetRuntimeAsync(_options.ModulesDeadline, cancellationToken) is not { Platform: { } platform } runtime)
+        {
+            return [];
+        }
+
+        var warnings = new List<string>();
+        var missed = platform.Vulnerabilities.Where(v => !_suppression.IsSuppressed(v.AdvisoryUrl, v.Id)).Select(v => v.Id).ToList();
+        if (missed.Count > 0)
+        {
+            var install = runtime.NewestVersion?.ToNormalizedString() ?? platform.Vulnerabilities[^1].FixedIn;
+            var named = string.Join(", ", missed.Take(MaxNamedCves)) + (missed.Count > MaxNamedCves ? $" and {missed.Count - MaxNamedCves} more" : string.Empty);
+            warnings.Add($".NET runtime {RuntimeVersions.Platform} misses security fixes: install {install} or later ({named})");
+        }
+
+        var channel = $"{Environment.Version.Major}.{Environment.Version.Minor}";
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        DateOnly? end = DateOnly.TryParseExact(platform.EndOfSupport, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date) ? date : null;
+        if (platform.SupportPhase == "eol" || end <= today)
+        {
+            warnings.Add(end is null ? $".NET {channel} is out of support" : $".NET {channel} is out of support since {platform.EndOfSupport}");
+        }
+        else if (end is { } soon && soon.DayNumber - today.DayNumber <= EndOfSupportNoticeDays)
+        {
+            warnings.Add($".NET {channel} goes out of support on {platform.EndOfSupport}, in {soon.DayNumber - today.DayNumber} days");
+        }
+
+        return warnings;
+    }
+
+    /// <summary>
     /// One <c>WARNING:</c> text per known vulnerability of an installed package at or above <paramref name="minimum"/>,
     /// from the same data as the <c>modules</c> answer (waiting for missing data at most
     /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>), in module order.
@@ -42,7 +110,7 @@ internal sealed class ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitori
     {
         await _lookups.EnsureFreshAsync(_options.ModulesDeadline, _time.GetTimestamp(), null, cancellationToken);
         return [.. (await _lookups.GetModulesAsync(cancellationToken)).SelectMany(module => (module.Value?.InstalledVulnerabilities ?? [])
-            .Where(vulnerability => vulnerability.Severity >= minimum)
+            .Where(vulnerability => vulnerability.Severity >= minimum && !_suppression.IsSuppressed(vulnerability.AdvisoryUrl))
             .Select(vulnerability => $"{module.Package.Name} {module.Package.Version} has a known {vulnerability.SeverityName} vulnerability ({vulnerability.AdvisoryUrl})"))];
     }
 
@@ -56,13 +124,15 @@ internal sealed class ModulesCatalog(ModuleLookups lookups, IOptions<AnxMonitori
         var bytes = ModulesJson.Write(
             framework.Package.Version,
             framework.Value?.NewestVersion?.ToNormalizedString(),
-            [.. modules.Select(m => (m.Package, m.Value))]);
+            _lookups.Runtime?.Value,
+            [.. modules.Select(m => (m.Package, m.Value))],
+            _suppression);
 
         // Reusable until a lookup ends (the version moves) or an entry that nobody is refreshing expires.
-        var complete = framework.Value is not null && Array.TrueForAll(modules, m => m.Value is not null);
+        var complete = framework.Value is not null && _lookups.Runtime is not { Value: null } && Array.TrueForAll(modules, m => m.Value is not null);
         if (complete)
         {
-            var validUntil = modules.Append(framework)
+            var validUntil = modules.Append(framework).Append(_lookups.Runtime).OfType<ModuleLookups.Module>()
                 .Where(m => m.Refresh is null)
                 .Select(m => m.ExpiresAt)
                 .DefaultIfEmpty(DateTimeOffset.MaxValue)

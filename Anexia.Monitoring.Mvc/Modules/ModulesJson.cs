@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 
@@ -9,9 +10,14 @@ namespace Anexia.Monitoring.Mvc.Modules;
 /// </summary>
 internal static class ModulesJson
 {
-    public static byte[] Write(string frameworkInstalled, string? frameworkNewest, IReadOnlyList<(InstalledPackage Package, ModuleInfo? Info)> modules)
+    public static byte[] Write(
+        string frameworkInstalled,
+        string? frameworkNewest,
+        ModuleInfo? runtime,
+        IReadOnlyList<(InstalledPackage Package, ModuleInfo? Info)> modules,
+        AdvisorySuppression suppression)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 + (modules.Count * 280));
+        var buffer = new ArrayBufferWriter<byte>(512 + (modules.Count * 400));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
@@ -21,6 +27,7 @@ internal static class ModulesJson
             json.WriteString("framework", "aspnetcore");
             json.WriteString("framework_installed_version", frameworkInstalled);
             json.WriteString("framework_newest_version", frameworkNewest);
+            WritePlatformStatus(json, runtime, suppression);
             json.WriteEndObject();
 
             json.WriteStartArray("modules");
@@ -32,8 +39,12 @@ internal static class ModulesJson
                 WriteList(json, "installed_version_licences", info?.InstalledLicences ?? []);
                 json.WriteString("newest_version", info?.NewestVersion?.ToNormalizedString());
                 WriteList(json, "newest_version_licences", info?.NewestLicences ?? []);
-                WriteVulnerabilities(json, info?.InstalledVulnerabilities ?? []);
+                WriteVulnerabilities(json, info?.InstalledVulnerabilities ?? [], suppression);
                 WriteDeprecation(json, info?.InstalledDeprecation);
+                json.WriteBoolean("direct", package.Direct);
+                WriteList(json, "required_by", package.RequiredBy);
+                json.WriteString("newest_compatible_version", info?.NewestCompatibleVersion?.ToNormalizedString());
+                json.WriteString("update_kind", UpdateKind(package.Version, info?.NewestVersion));
                 json.WriteEndObject();
             }
 
@@ -44,7 +55,51 @@ internal static class ModulesJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteVulnerabilities(Utf8JsonWriter json, IReadOnlyList<KnownVulnerability> vulnerabilities)
+    /// <summary>
+    /// How far <paramref name="newest"/> is from <paramref name="installed"/>: <c>major</c>, <c>minor</c>, <c>patch</c>
+    /// (the patch or revision number, or only the prerelease label), <c>none</c> when the installed version is the newest
+    /// (or newer); null when the newest is unknown or the installed version is no NuGet version.
+    /// </summary>
+    public static string? UpdateKind(string installed, NuGetVersion? newest)
+    {
+        if (newest is null || !NuGetVersion.TryParse(installed, out var current))
+        {
+            return null;
+        }
+
+        return newest <= current ? "none"
+            : newest.Major != current.Major ? "major"
+            : newest.Minor != current.Minor ? "minor"
+            : "patch";
+    }
+
+    private static void WritePlatformStatus(Utf8JsonWriter json, ModuleInfo? runtime, AdvisorySuppression suppression)
+    {
+        json.WriteString("platform_newest_version", runtime?.NewestVersion?.ToNormalizedString());
+        json.WriteString("platform_support_phase", runtime?.Platform?.SupportPhase);
+        json.WriteString("platform_end_of_support", runtime?.Platform?.EndOfSupport);
+        if (runtime?.Platform is not { } platform)
+        {
+            json.WriteNull("platform_vulnerabilities");
+            return;
+        }
+
+        json.WriteStartArray("platform_vulnerabilities");
+        foreach (var vulnerability in platform.Vulnerabilities)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", vulnerability.Id);
+            json.WriteString("advisory_url", vulnerability.AdvisoryUrl);
+            json.WriteString("fixed_in", vulnerability.FixedIn);
+            json.WriteBoolean("suppressed", suppression.IsSuppressed(vulnerability.AdvisoryUrl, vulnerability.Id));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+
+    private static void WriteVulnerabilities(Utf8JsonWriter json, IReadOnlyList<KnownVulnerability> vulnerabilities, AdvisorySuppression suppression)
     {
         json.WriteStartArray("installed_version_vulnerabilities");
         foreach (var vulnerability in vulnerabilities)
@@ -52,6 +107,7 @@ internal static class ModulesJson
             json.WriteStartObject();
             json.WriteString("severity", vulnerability.SeverityName);
             json.WriteString("advisory_url", vulnerability.AdvisoryUrl);
+            json.WriteBoolean("suppressed", suppression.IsSuppressed(vulnerability.AdvisoryUrl));
             json.WriteEndObject();
         }
 

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Anexia.Monitoring.Mvc.Security;
+using NuGet.Versioning;
 
 namespace Anexia.Monitoring.Mvc.Modules;
 
@@ -72,14 +74,34 @@ internal static partial class ReportedValues
         var newestLicences = Keep(info.NewestLicences, Licence, MaxListItems, ref count);
         var vulnerabilities = Keep(info.InstalledVulnerabilities, v => Url(v.AdvisoryUrl) is not null ? v : null, MaxVulnerabilities, ref count);
         var deprecation = info.InstalledDeprecation is { } d ? Deprecation(d, ref count) : null;
+        var platform = info.Platform is { } p ? Platform(p, ref count) : null;
         dropped = count;
-        return count == 0 && ReferenceEquals(deprecation, info.InstalledDeprecation)
+        return count == 0 && ReferenceEquals(deprecation, info.InstalledDeprecation) && ReferenceEquals(platform, info.Platform)
             ? info
-            : new ModuleInfo(info.NewestVersion, installedLicences, newestLicences)
+            : info with
             {
+                InstalledLicences = installedLicences,
+                NewestLicences = newestLicences,
                 InstalledVulnerabilities = vulnerabilities,
                 InstalledDeprecation = deprecation,
+                Platform = platform,
             };
+    }
+
+    /// <summary>The runtime's status with a phase shaped like a word, a <c>YYYY-MM-DD</c> date, and CVEs with an id, an address and a version.</summary>
+    private static PlatformStatus Platform(PlatformStatus status, ref int dropped)
+    {
+        var phase = status.SupportPhase is { } given && PhaseShaped().IsMatch(given) ? given : null;
+        var end = DateOnly.TryParseExact(status.EndOfSupport, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _) ? status.EndOfSupport : null;
+        dropped += (phase != status.SupportPhase ? 1 : 0) + (end != status.EndOfSupport ? 1 : 0);
+        var vulnerabilities = Keep(
+            status.Vulnerabilities,
+            v => CveShaped().IsMatch(v.Id) && Url(v.AdvisoryUrl) is not null && NuGetVersion.TryParse(v.FixedIn, out _) ? v : null,
+            MaxVulnerabilities,
+            ref dropped);
+        return phase == status.SupportPhase && end == status.EndOfSupport && ReferenceEquals(vulnerabilities, status.Vulnerabilities)
+            ? status
+            : new PlatformStatus(phase, end, vulnerabilities);
     }
 
     private static PackageDeprecation Deprecation(PackageDeprecation deprecation, ref int dropped)
@@ -131,4 +153,10 @@ internal static partial class ReportedValues
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ReasonShaped();
+
+    [GeneratedRegex(@"^[a-z][a-z0-9\-]{0,31}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PhaseShaped();
+
+    [GeneratedRegex(@"^CVE-[0-9]{4}-[0-9]{4,8}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CveShaped();
 }

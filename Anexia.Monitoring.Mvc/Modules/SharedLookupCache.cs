@@ -23,7 +23,7 @@ internal sealed partial class SharedLookupCache(
     Telemetry.AnxMonitoringTelemetry? telemetry = null)
 {
     /// <summary>Raised when the stored format changes, so that replicas of different versions do not read each other's entries.</summary>
-    public const string FormatVersion = "v3";
+    public const string FormatVersion = "v4";
 
     // The bounds of docs/running-several-instances.md: a lookup waits for the connection up to ConnectWait from the
     // first call; the connection (the first call) may take ConnectTimeout, any later call CallTimeout; three failed

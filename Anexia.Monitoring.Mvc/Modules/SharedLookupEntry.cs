@@ -62,7 +62,8 @@ internal sealed record SharedLookupEntry(string Id, string Version, DateTimeOffs
         && info.NewestLicences is { } newest && !newest.Contains(null!)
         && info.InstalledVulnerabilities is { } vulnerabilities
         && vulnerabilities.All(v => v is not null && v.AdvisoryUrl is not null && Enum.IsDefined(v.Severity))
-        && (info.InstalledDeprecation is null || (info.InstalledDeprecation.Reasons is { } reasons && !reasons.Contains(null!)));
+        && (info.InstalledDeprecation is null || (info.InstalledDeprecation.Reasons is { } reasons && !reasons.Contains(null!)))
+        && (info.Platform is null || (info.Platform.Vulnerabilities is { } missed && missed.All(v => v is { Id: not null, AdvisoryUrl: not null, FixedIn: not null })));
 
     /// <summary>A version as NuGet writes it; one that does not parse fails the read like any malformed entry.</summary>
     internal sealed class NuGetVersionConverter : JsonConverter<NuGetVersion>

@@ -121,6 +121,7 @@ internal static class HostileAnswers
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Configuration["AnxMonitoring:AccessToken"] = "hostile-bench-token";
         builder.Configuration["AnxMonitoring:PackageSources:0"] = feed.ServiceIndexUrl;
+        builder.Configuration["AnxMonitoring:RuntimeReleasesIndex"] = string.Empty;
         builder.Configuration["AnxMonitoring:ModulesDeadline"] = "00:00:30";
         builder.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(installed));
         if (redis is not null)

@@ -62,6 +62,7 @@ builder.Services.AddControllers().AddAnxMonitoring(o =>
 {
     o.AccessToken = Token;
     o.PackageSources.Add(feed.ServiceIndexUrl);
+    o.RuntimeReleasesIndex = string.Empty; // loopback only
 });
 builder.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(installed));
 var app = builder.Build();

@@ -85,6 +85,7 @@ internal static class ReplicaBenchmark
         {
             o.AccessToken = "bench-token";
             o.PackageSources.Add(source);
+            o.RuntimeReleasesIndex = string.Empty; // loopback only
         });
         builder.Services.AddSingleton<IInstalledPackages>(new FixedInstalledPackages(installed));
         var app = builder.Build();

@@ -67,6 +67,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     {
         Console.WriteLine($"Try: {address}/anxapi/v1/up?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
         Console.WriteLine($"     {address}/anxapi/v1/modules?access_token={Uri.EscapeDataString(token ?? string.Empty)}");
+        Console.WriteLine($"     {address}/anxapi/v1/sbom?access_token={Uri.EscapeDataString(token ?? string.Empty)} (CycloneDX)");
         Console.WriteLine($"     {address}/anxapi/v1/up (no token: 401)");
         Console.WriteLine($"     {address}/health (the application's own health checks)");
     }

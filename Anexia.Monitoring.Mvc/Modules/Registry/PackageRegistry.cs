@@ -86,7 +86,12 @@ internal sealed partial class PackageRegistry
             ? []
             : await LicencesAsync(id, newest, entries, allowLocalFolder: false, cancellationToken);
         var info = ReportedValues.Check(
-            new ModuleInfo(newest, installedLicences, newestLicences) { InstalledVulnerabilities = vulnerabilities, InstalledDeprecation = deprecation },
+            new ModuleInfo(newest, installedLicences, newestLicences)
+            {
+                InstalledVulnerabilities = vulnerabilities,
+                InstalledDeprecation = deprecation,
+                NewestCompatibleVersion = newest is null ? null : NewestCompatible(entries.Select(e => e.Entry), installed),
+            },
             out var dropped);
         _telemetry?.CountRejected("feed", "value", dropped);
         return info;
@@ -102,6 +107,15 @@ internal sealed partial class PackageRegistry
         var includePrerelease = installed?.IsPrerelease == true || !listed.Any(v => !v.IsPrerelease);
         return listed.Where(v => includePrerelease || !v.IsPrerelease).DefaultIfEmpty().Max();
     }
+
+    /// <summary>The highest listed stable version with the installed major version, or the installed version when none is higher.</summary>
+    internal static NuGetVersion? NewestCompatible(IEnumerable<PackageVersionEntry> entries, NuGetVersion? installed) =>
+        installed is null
+            ? null
+            : entries.Where(e => e.Listed && !e.Version.IsPrerelease && e.Version.Major == installed.Major && e.Version > installed)
+                .Select(e => e.Version)
+                .DefaultIfEmpty(installed)
+                .Max();
 
     private async Task<IReadOnlyList<string>> LicencesAsync(
         string id,

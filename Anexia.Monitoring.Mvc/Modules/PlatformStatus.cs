@@ -1,0 +1,13 @@
+namespace Anexia.Monitoring.Mvc.Modules;
+
+/// <summary>What the .NET release metadata says about the running runtime's channel.</summary>
+/// <param name="SupportPhase">The channel's support phase as the metadata writes it (<c>active</c>, <c>maintenance</c>, <c>eol</c>, ...).</param>
+/// <param name="EndOfSupport">The channel's end of support, <c>YYYY-MM-DD</c>, when the metadata gives one.</param>
+/// <param name="Vulnerabilities">The CVEs fixed by security releases of the channel newer than the running runtime.</param>
+internal sealed record PlatformStatus(string? SupportPhase, string? EndOfSupport, IReadOnlyList<PlatformVulnerability> Vulnerabilities);
+
+/// <summary>One CVE the running runtime misses.</summary>
+/// <param name="Id">The CVE id.</param>
+/// <param name="AdvisoryUrl">Where it is described.</param>
+/// <param name="FixedIn">The runtime release that fixed it.</param>
+internal sealed record PlatformVulnerability(string Id, string AdvisoryUrl, string FixedIn);

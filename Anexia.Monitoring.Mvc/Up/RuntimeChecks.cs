@@ -1,0 +1,23 @@
+using Anexia.Monitoring.Mvc.Modules;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Anexia.Monitoring.Mvc.Up;
+
+/// <summary>
+/// The runtime check: <c>WARNING:</c> lines when the running .NET runtime misses security fixes or its channel is (nearly)
+/// out of support, from the release metadata <c>modules</c> reads. Present only while <see cref="AnxMonitoringOptions.RuntimeReleasesIndex"/> is set.
+/// </summary>
+internal sealed class RuntimeChecks : IUpCheckProvider
+{
+    private readonly UpCheck[] _checks;
+
+    public RuntimeChecks(IOptions<AnxMonitoringOptions> options)
+    {
+        _checks = string.IsNullOrWhiteSpace(options.Value.RuntimeReleasesIndex)
+            ? []
+            : [new UpCheck("runtime", (check, cancellationToken) => check.Services.GetRequiredService<ModulesCatalog>().GetRuntimeWarningsAsync(cancellationToken))];
+    }
+
+    public IEnumerable<UpCheck> Checks => _checks;
+}
