@@ -2,6 +2,7 @@ using System.Text.Json;
 using Anexia.Monitoring.Mvc.Modules;
 using Anexia.Monitoring.Mvc.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static Anexia.Monitoring.Mvc.Tests.Infrastructure.ModulesHost;
 
@@ -70,14 +71,27 @@ public sealed class RuntimeStatusTests
     }
 
     [Test]
-    public async Task Up_ColdRuntimeStatus_IsWaitedForWithinTheModulesDeadline()
+    public async Task Up_StatusNotKnownYet_IsNotWaitedForAndWarnsOnceKnown()
     {
         MissSecurityReleases();
-        await using var host = await StartHostAsync();
+        var release = new TaskCompletionSource();
+        _metadata.Intercept = async context =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            return false;
+        };
+        await using var host = await StartHostAsync(new() { ["AnxMonitoring:UpCacheLifetime"] = "0" });
 
-        using var response = await host.GetUpAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var first = await host.GetUpAsync();
+        started.Stop();
+        release.SetResult();
+        await host.Services.GetRequiredService<ModuleLookups>().WhenIdleAsync().WaitAsync(HangGuard);
+        using var second = await host.GetUpAsync();
 
-        Assert.That(await response.Content.ReadAsStringAsync(), Does.StartWith("WARNING: .NET runtime"), "the first up already knows");
+        Assert.That(await first.Content.ReadAsStringAsync(), Is.EqualTo("OK"), "nothing known yet, nothing to report");
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "up does not wait for the release metadata (ModulesDeadline is 5 s, LookupTimeout 15 s)");
+        Assert.That(await second.Content.ReadAsStringAsync(), Does.StartWith("WARNING: .NET runtime"));
     }
 
     [Test]

@@ -97,26 +97,18 @@ internal sealed partial class ModuleLookups(
         }
     }
 
-    /// <summary>The runtime's status, waiting for a first lookup at most <paramref name="deadline"/>; null when it is switched off or not known.</summary>
-    public async Task<ModuleInfo?> GetRuntimeAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    /// <summary>
+    /// The runtime's status as known now, starting its lookup when it has none or stale data; null when it is switched
+    /// off or not known yet. Never waits: an `up` run must not wait for a release server.
+    /// </summary>
+    public ModuleInfo? GetRuntime()
     {
         if (Runtime is null)
         {
             return null;
         }
 
-        if (EnsureFresh(Runtime, _time.GetUtcNow()) is { } refresh && Runtime.Value is null)
-        {
-            try
-            {
-                await refresh.WaitAsync(deadline, _time, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                // Not known yet: nothing to report this time.
-            }
-        }
-
+        EnsureFresh(Runtime, _time.GetUtcNow());
         return Runtime.Value;
     }
 

@@ -67,12 +67,12 @@ internal sealed class ModulesCatalog(
 
     /// <summary>
     /// The runtime's <c>WARNING:</c> texts: the security fixes it misses (those not suppressed), and its channel's end of
-    /// support when it has passed or is within <see cref="EndOfSupportNoticeDays"/>. Waits for a first lookup at most
-    /// <see cref="AnxMonitoringOptions.ModulesDeadline"/>; nothing while the status is unknown.
+    /// support when it has passed or is within <see cref="EndOfSupportNoticeDays"/>. Nothing while the status is not
+    /// known yet: the lookup is started (the warm-up after start-up starts it first) and not waited for.
     /// </summary>
-    public async Task<IReadOnlyList<string>> GetRuntimeWarningsAsync(CancellationToken cancellationToken)
+    public IReadOnlyList<string> GetRuntimeWarnings()
     {
-        if (await _lookups.GetRuntimeAsync(_options.ModulesDeadline, cancellationToken) is not { Platform: { } platform } runtime)
+        if (_lookups.GetRuntime() is not { Platform: { } platform } runtime)
         {
             return [];
         }

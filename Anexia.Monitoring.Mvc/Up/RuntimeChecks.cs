@@ -12,11 +12,12 @@ internal sealed class RuntimeChecks : IUpCheckProvider
 {
     private readonly UpCheck[] _checks;
 
-    public RuntimeChecks(IOptions<AnxMonitoringOptions> options)
+    public RuntimeChecks(IOptions<AnxMonitoringOptions> options, IServiceProvider services)
     {
+        // The catalogue is a singleton: taken from the root provider, so that the check needs no scope of its own.
         _checks = string.IsNullOrWhiteSpace(options.Value.RuntimeReleasesIndex)
             ? []
-            : [new UpCheck("runtime", (check, cancellationToken) => check.Services.GetRequiredService<ModulesCatalog>().GetRuntimeWarningsAsync(cancellationToken))];
+            : [new UpCheck("runtime", (_, _) => Task.FromResult(services.GetRequiredService<ModulesCatalog>().GetRuntimeWarnings()))];
     }
 
     public IEnumerable<UpCheck> Checks => _checks;
