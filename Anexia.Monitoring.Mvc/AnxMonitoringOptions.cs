@@ -28,7 +28,7 @@ public sealed class AnxMonitoringOptions
     /// <summary>
     /// The token a caller must pass, as the query parameter <c>access_token</c> or as the header
     /// <c>Authorization: Bearer &lt;token&gt;</c>. Default: none, and while neither this nor
-    /// <see cref="AccessTokens"/> holds a token, both endpoints answer 401 and a warning is logged at start-up.
+    /// <see cref="AccessTokens"/> holds a token, every endpoint answers 401 and a warning is logged at start-up.
     /// Flat key: <c>ANX_MONITORING_ACCESS_TOKEN</c>.
     /// </summary>
     public string? AccessToken { get; set; }

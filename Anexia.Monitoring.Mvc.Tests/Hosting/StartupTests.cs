@@ -37,7 +37,7 @@ public sealed class StartupTests
             Assert.That(warnings[0].Level, Is.EqualTo(LogLevel.Warning));
             Assert.That(warnings[0].EventId.Id, Is.EqualTo(2));
             Assert.That(warnings[0].Message, Does.Contain("AddAnxMonitoring was called")
-                .And.Contain("/anxapi/v1/up and /anxapi/v1/modules will answer 404")
+                .And.Contain("/anxapi/v1/up, /anxapi/v1/modules and /anxapi/v1/sbom will answer 404")
                 .And.Contain("app.MapControllers()"));
             Assert.That(up.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the warning tells the truth");
             Assert.That(modules.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));

@@ -48,6 +48,17 @@ public sealed class DependencyGraphTests
         Assert.That(Module(root, "Castle.Core").GetProperty("required_by").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "Moq" }));
     }
 
+    [Test]
+    public async Task Modules_ExcludedReference_IsNamedNowhere()
+    {
+        await using var host = await MonitoringTestHost.StartAsync(new Dictionary<string, string?> { ["AnxMonitoring:ExcludeModules:0"] = "Moq" }, withIdentityDatabase: false);
+
+        var root = await ReadJsonAsync(await host.GetModulesAsync());
+
+        Assert.That(root.GetProperty("modules").EnumerateArray().Select(m => m.GetProperty("name").GetString()), Does.Not.Contain("Moq"));
+        Assert.That(Module(root, "Castle.Core").GetProperty("required_by").GetArrayLength(), Is.Zero, "reached only through the excluded Moq");
+    }
+
     private static InstalledPackage Package(InstalledApplication application, string name) =>
         application.Packages.Single(p => p.Name == name);
 }

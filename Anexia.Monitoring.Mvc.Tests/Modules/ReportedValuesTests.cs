@@ -16,6 +16,8 @@ public sealed class ReportedValuesTests
     [TestCase("MIT\n", false)]
     [TestCase("data:text/html,<b>x</b>", false)]
     [TestCase("https://x.test/a b", false)]
+    [TestCase("https://x.test/a|b", false)]
+    [TestCase("https://x.test/{a}", false)]
     public void Licence_KeepsSpdxShapesAndHttpUrlsOnly(string licence, bool kept) =>
         Assert.That(ReportedValues.Licence(licence), kept ? Is.EqualTo(licence) : Is.Null);
 
@@ -53,5 +55,39 @@ public sealed class ReportedValuesTests
             Assert.That(message, Has.Length.EqualTo(ReportedValues.MaxMessageLength));
             Assert.That(ReportedValues.Message(message), Is.EqualTo(message));
         });
+    }
+
+    [Test]
+    public void Check_VersionsLongerThanTheBound_AreDropped()
+    {
+        var huge = NuGetVersion.Parse("10.0.99-" + new string('a', 15_000));
+        var info = new ModuleInfo(huge, [], []) { NewestCompatibleVersion = huge };
+
+        var checkedInfo = ReportedValues.Check(info, out var dropped);
+
+        Assert.That((checkedInfo.NewestVersion, checkedInfo.NewestCompatibleVersion, dropped), Is.EqualTo(((NuGetVersion?)null, (NuGetVersion?)null, 2)));
+    }
+
+    [Test]
+    public void Check_RuntimeStatus_KeepsOneWellShapedEntryPerCve()
+    {
+        var info = new ModuleInfo(NuGetVersion.Parse("10.0.14"), [], [])
+        {
+            Platform = new PlatformStatus("active ", "2028-11-14", [
+                new("CVE-2026-0001", "https://msrc.example/CVE-2026-0001", "10.0.13"),
+                new("CVE-2026-0001", "https://msrc.example/CVE-2026-0001", "10.0.13"),
+                new("CVE-2026-0002", "javascript:alert(1)", "10.0.13"),
+                new("<script>", "https://msrc.example/x", "10.0.13"),
+                new("CVE-2026-0003", "https://msrc.example/CVE-2026-0003", "10.0.14-" + new string('a', 200)),
+                new("CVE-2026-0004", "https://msrc.example/CVE-2026-0004", "10.0.14"),
+            ]),
+        };
+
+        var platform = ReportedValues.Check(info, out var dropped).Platform!;
+
+        Assert.That(platform.SupportPhase, Is.Null, "a phase is one lower-case word");
+        Assert.That(platform.EndOfSupport, Is.EqualTo("2028-11-14"));
+        Assert.That(platform.Vulnerabilities.Select(v => v.Id), Is.EqualTo(new[] { "CVE-2026-0001", "CVE-2026-0004" }));
+        Assert.That(dropped, Is.EqualTo(5));
     }
 }

@@ -244,7 +244,7 @@ public sealed class RuntimeStatusTests
     public async Task Modules_TooManyReleases_FailsTheReadInsteadOfKeepingThem()
     {
         MissSecurityReleases();
-        for (var i = 0; i < 2_100; i++)
+        for (var i = 0; i < 5_100; i++)
         {
             _metadata.Releases.Add(new MetadataRelease($"{LocalReleaseMetadata.Channel}.{1000 + i}"));
         }
@@ -254,8 +254,51 @@ public sealed class RuntimeStatusTests
         var runtime = (await ReadJsonAsync(await host.GetCompleteModulesAsync())).GetProperty("runtime");
 
         Assert.That(runtime.GetProperty("platform_vulnerabilities").ValueKind, Is.EqualTo(JsonValueKind.Null));
-        Assert.That(host.Logs.Entries.Select(e => e.Message), Has.Some.Contains("more than 2000"));
+        Assert.That(host.Logs.Entries.Select(e => e.Message), Has.Some.Contains("more than 5000 items"));
     }
+
+    [Test]
+    public async Task Modules_IndexWithoutTheRunningChannel_IsAFailureThatSaysSo()
+    {
+        _metadata.Intercept = async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"releases-index":[{"channel-version":"3.1","latest-runtime":"3.1.32","support-phase":"eol"}]}""");
+            return true;
+        };
+        await using var host = await StartHostAsync();
+
+        var runtime = (await ReadJsonAsync(await host.GetCompleteModulesAsync())).GetProperty("runtime");
+
+        Assert.That(runtime.GetProperty("platform_support_phase").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(host.Logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message),
+            Has.One.Contains($"does not list the channel {LocalReleaseMetadata.Channel}"));
+    }
+
+    [Test]
+    public async Task Lookup_PreviewRuntime_CountsTheReleaseItPrecedesAsNewer()
+    {
+        var channel = LocalReleaseMetadata.Channel;
+        _metadata.Releases.Clear();
+        _metadata.Releases.Add(new MetadataRelease($"{channel}.0", true, "CVE-2026-0301"));
+        _metadata.Releases.Add(new MetadataRelease($"{channel}.1", true, "CVE-2026-0302"));
+        var options = Microsoft.Extensions.Options.Options.Create(new AnxMonitoringOptions { RuntimeReleasesIndex = _metadata.IndexUrl });
+        using var releases = new Anexia.Monitoring.Mvc.Modules.Registry.ReleaseMetadata(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Anexia.Monitoring.Mvc.Modules.Registry.ReleaseMetadata>.Instance);
+
+        var info = await releases.LookupAsync($"{channel}.0-rc.2.25502.107", CancellationToken.None);
+
+        Assert.That(info.NewestVersion?.ToNormalizedString(), Is.EqualTo($"{channel}.1"));
+        Assert.That(info.Platform!.Vulnerabilities.Select(v => (v.Id, v.FixedIn)), Is.EqualTo(new[] { ("CVE-2026-0301", $"{channel}.0"), ("CVE-2026-0302", $"{channel}.1") }));
+    }
+
+    [TestCase("10.0.12", "10.0.12")]
+    [TestCase("10.0.12-servicing.26422.108", "10.0.12", TestName = "A release built from source is the release")]
+    [TestCase("10.0.0-rc.2.25502.107", "10.0.0-rc.2.25502.107")]
+    [TestCase("10.0.0-preview.7.25380.108", "10.0.0-preview.7.25380.108")]
+    [TestCase("9.9.9-rc.1", "10.0.0", TestName = "A product version of another release is not believed")]
+    [TestCase(null, "10.0.0")]
+    public void RunningRelease_KeepsAPreviewsLabelOnly(string? productVersion, string expected) =>
+        Assert.That(RuntimeVersions.ReleaseOf(productVersion, new Version(10, 0, expected.StartsWith("10.0.12", StringComparison.Ordinal) ? 12 : 0)), Is.EqualTo(expected));
 
     [Test]
     public async Task Modules_OneRequestPerLifetime_HoweverManyAnswers()

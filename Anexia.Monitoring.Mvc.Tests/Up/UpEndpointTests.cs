@@ -53,6 +53,27 @@ public sealed class UpEndpointTests
     }
 
     [Test]
+    public async Task Up_WarningRepeatedByTheNextRun_IsLoggedAtDebug_AndAChangeAtWarningAgain()
+    {
+        await using var host = await MonitoringTestHost.StartAsync(new Dictionary<string, string?> { ["AnxMonitoring:UpCacheLifetime"] = "0" }, withIdentityDatabase: false);
+        var message = "queue is long";
+        host.Events.Subscribe<MonitorUpCheck>("queue", (_, _) => throw new MonitorUpWarningException(message));
+
+        (await host.GetUpAsync()).Dispose();
+        (await host.GetUpAsync()).Dispose();
+        message = "queue is very long";
+        (await host.GetUpAsync()).Dispose();
+
+        var levels = host.Logs.Entries.Where(e => e.EventId.Id is 101 or 107).Select(e => (e.Level, e.Message.EndsWith(message, StringComparison.Ordinal)));
+        Assert.That(levels, Is.EqualTo(new[]
+        {
+            (Microsoft.Extensions.Logging.LogLevel.Warning, false),
+            (Microsoft.Extensions.Logging.LogLevel.Debug, false),
+            (Microsoft.Extensions.Logging.LogLevel.Warning, true),
+        }));
+    }
+
+    [Test]
     public async Task Up_WhenCheckThrows_Returns500WithErrorLine()
     {
         await using var host = await MonitoringTestHost.StartAsync();

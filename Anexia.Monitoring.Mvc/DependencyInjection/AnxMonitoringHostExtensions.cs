@@ -53,8 +53,15 @@ public static partial class AnxMonitoringHostExtensions
             return;
         }
 
+        var reported = -1;
         var progress = new Progress<(int Done, int Total)>(p =>
-            Console.Error.WriteLine($"{command}: {p.Done}/{p.Total} package lookups done"));
+        {
+            // Once per change: a lookup that takes its whole timeout would otherwise repeat the line every second.
+            if (Interlocked.Exchange(ref reported, p.Done) != p.Done)
+            {
+                Console.Error.WriteLine($"{command}: {p.Done}/{p.Total} lookups done (the packages, ASP.NET Core and the .NET release metadata)");
+            }
+        });
         var report = command == SbomCommand
             ? await catalog.GetSbomAsync(complete: true, progress, CancellationToken.None)
             : await catalog.GetCompleteReportAsync(progress, CancellationToken.None);
@@ -67,7 +74,7 @@ public static partial class AnxMonitoringHostExtensions
     private static partial class Log
     {
         [LoggerMessage(EventId = 3, EventName = "AnxMonitoringNotAdded", Level = LogLevel.Warning,
-            Message = "RunWithAnxMonitoringCommandsAsync was called, but AddAnxMonitoring(...) was not: /anxapi/v1/up and /anxapi/v1/modules will answer 404. "
+            Message = "RunWithAnxMonitoringCommandsAsync was called, but AddAnxMonitoring(...) was not: /anxapi/v1/up, /anxapi/v1/modules and /anxapi/v1/sbom will answer 404. "
                 + "Add builder.Services.AddControllers().AddAnxMonitoring(builder.Configuration) to Program.cs.")]
         public static partial void NotAdded(ILogger logger);
     }

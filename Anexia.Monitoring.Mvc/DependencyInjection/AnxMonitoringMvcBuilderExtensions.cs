@@ -7,7 +7,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AnxMonitoringMvcBuilderExtensions
 {
     /// <summary>
-    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the section <c>AnxMonitoring</c>
+    /// Adds <c>/anxapi/v1/up</c>, <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/sbom</c> with settings from the section <c>AnxMonitoring</c>
     /// and the flat <c>ANX_MONITORING_*</c> keys of <paramref name="configuration"/>. Safe to call twice.
     /// </summary>
     /// <param name="builder">The MVC builder returned by <c>AddControllers()</c> or <c>AddControllersWithViews()</c>.</param>
@@ -21,7 +21,7 @@ public static class AnxMonitoringMvcBuilderExtensions
     }
 
     /// <summary>
-    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the host's configuration (the section
+    /// Adds <c>/anxapi/v1/up</c>, <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/sbom</c> with settings from the host's configuration (the section
     /// <c>AnxMonitoring</c> and the flat <c>ANX_MONITORING_*</c> keys), then <paramref name="configure"/>. Safe to call twice.
     /// </summary>
     /// <param name="builder">The MVC builder returned by <c>AddControllers()</c> or <c>AddControllersWithViews()</c>.</param>

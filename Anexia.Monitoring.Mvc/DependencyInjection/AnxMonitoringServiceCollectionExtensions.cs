@@ -19,7 +19,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AnxMonitoringServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the section <c>AnxMonitoring</c>
+    /// Adds <c>/anxapi/v1/up</c>, <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/sbom</c> with settings from the section <c>AnxMonitoring</c>
     /// and the flat <c>ANX_MONITORING_*</c> keys of <paramref name="configuration"/>. Adds the controller as an
     /// MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to call twice.
     /// </summary>
@@ -35,7 +35,7 @@ public static class AnxMonitoringServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/up</c> with settings from the host's configuration (the section
+    /// Adds <c>/anxapi/v1/up</c>, <c>/anxapi/v1/modules</c> and <c>/anxapi/v1/sbom</c> with settings from the host's configuration (the section
     /// <c>AnxMonitoring</c> and the flat <c>ANX_MONITORING_*</c> keys), then <paramref name="configure"/>. Adds the
     /// controller as an MVC application part; the host still maps controllers (<c>app.MapControllers()</c>). Safe to
     /// call twice.

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Anexia.Monitoring.Mvc.Hosting;
 
-/// <summary>Logs one warning at start-up when no access token is configured, since both endpoints then answer 401.</summary>
+/// <summary>Logs one warning at start-up when no access token is configured, since every endpoint then answers 401.</summary>
 internal sealed partial class AnxMonitoringStartupWarning(IOptions<AnxMonitoringOptions> options, ILogger<AnxMonitoringStartupWarning> logger)
     : IHostedService
 {
@@ -28,7 +28,7 @@ internal sealed partial class AnxMonitoringStartupWarning(IOptions<AnxMonitoring
     {
         [LoggerMessage(EventId = 1, EventName = "NoAccessToken", Level = LogLevel.Warning,
             Message = "No Anexia monitoring access token is configured (AnxMonitoring:AccessToken, AnxMonitoring:AccessTokens or ANX_MONITORING_ACCESS_TOKEN): "
-                + "/anxapi/v1/modules and /anxapi/v1/up will answer 401 to every request.")]
+                + "/anxapi/v1/up, /anxapi/v1/modules and /anxapi/v1/sbom will answer 401 to every request.")]
         public static partial void NoAccessToken(ILogger logger);
     }
 }

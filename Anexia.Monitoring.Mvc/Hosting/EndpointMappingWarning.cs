@@ -53,7 +53,7 @@ internal sealed partial class EndpointMappingWarning(IServiceProvider services, 
     private static partial class Log
     {
         [LoggerMessage(EventId = 2, EventName = "NoControllerEndpoints", Level = LogLevel.Warning,
-            Message = "AddAnxMonitoring was called, but the application maps no controller endpoints, so /anxapi/v1/up and /anxapi/v1/modules will answer 404. "
+            Message = "AddAnxMonitoring was called, but the application maps no controller endpoints, so /anxapi/v1/up, /anxapi/v1/modules and /anxapi/v1/sbom will answer 404. "
                 + "Add app.MapControllers() (or MapDefaultControllerRoute() / MapControllerRoute(...)) to Program.cs.")]
         public static partial void NoControllerEndpoints(ILogger logger);
     }

@@ -29,11 +29,15 @@ internal sealed partial class InstalledModules(IInstalledPackages source, IOptio
             return InstalledApplication.FromEntryAssembly();
         }
 
-        var excluded = options.ExcludeModules.Select(ToRegex).ToList();
+        var patterns = options.ExcludeModules.Select(ToRegex).ToList();
+        bool Excluded(string name) => patterns.Exists(pattern => pattern.IsMatch(name));
+
+        // An excluded package is named nowhere, not even as what another one is required by.
         return installed with
         {
             Packages = [.. installed.Packages
-                .Where(p => !excluded.Exists(pattern => pattern.IsMatch(p.Name)))
+                .Where(p => !Excluded(p.Name))
+                .Select(p => p.RequiredBy.Any(Excluded) ? p with { RequiredBy = [.. p.RequiredBy.Where(r => !Excluded(r))] } : p)
                 .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase)],
         };
     }

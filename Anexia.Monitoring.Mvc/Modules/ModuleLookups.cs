@@ -37,16 +37,12 @@ internal sealed partial class ModuleLookups(
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lazy<Task<Module[]>> _modules = new(async () => [.. (await installed.GetAsync(CancellationToken.None)).Select(p => new Module(p))]);
     private int _version;
-    private int _runtimeFailing;
 
     /// <summary>The ASP.NET Core framework, looked up like a package (its reference pack).</summary>
     public Module Framework { get; } = new Module(new InstalledPackage(RuntimeVersions.FrameworkPackageId, RuntimeVersions.Framework));
 
     /// <summary>The running .NET runtime, looked up in the release metadata; null when that is switched off.</summary>
-    public Module? Runtime { get; } = releases.Index is null ? null : new Module(new InstalledPackage(RuntimeLookupId, RuntimeVersions.Platform));
-
-    // Not a NuGet id (':' is not allowed in one), so that the runtime's shared entry never meets a package's.
-    private const string RuntimeLookupId = "dotnet:runtime";
+    public Module? Runtime { get; } = releases.Index is null ? null : new Module(new InstalledPackage(RuntimeLookupId(releases.Index), RuntimeVersions.PlatformRelease));
 
     /// <summary>Moves whenever a lookup ends, so that a prepared answer knows it is out of date.</summary>
     public int Version => Volatile.Read(ref _version);
@@ -202,19 +198,9 @@ internal sealed partial class ModuleLookups(
             ModuleInfo info;
             try
             {
-                if (module == Runtime)
-                {
-                    info = ReportedValues.Check(await _releases.LookupAsync(NuGet.Versioning.NuGetVersion.Parse(module.Package.Version), linked.Token), out var dropped);
-                    _telemetry?.CountRejected("release-metadata", "value", dropped);
-                    if (Interlocked.Exchange(ref _runtimeFailing, 0) == 1)
-                    {
-                        Log.RuntimeReleasesRecovered(_logger);
-                    }
-                }
-                else
-                {
-                    info = await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
-                }
+                info = module == Runtime
+                    ? await _releases.LookupAsync(module.Package.Version, linked.Token)
+                    : await _registry.LookupAsync(module.Package.Name, module.Package.Version, linked.Token);
 
                 activity?.SetTag("anxmonitoring.registry.outcome", info.NewestVersion is null ? "not_found" : "found");
             }
@@ -233,10 +219,6 @@ internal sealed partial class ModuleLookups(
         {
             var reason = ex is OperationCanceledException ? $"no answer within {_options.LookupTimeout}" : SecretMasker.ForLog(ex.Message);
             Log.LookupFailed(_logger, module.Package.Name, _options.ModulesFailureCacheLifetime, reason);
-            if (module == Runtime && Interlocked.Exchange(ref _runtimeFailing, 1) == 0)
-            {
-                Log.RuntimeReleasesFailed(_logger, SecretMasker.Apply(_releases.Index!.AbsoluteUri), reason);
-            }
 
             Store(module, module.Value ?? ModuleInfo.Unknown, _time.GetUtcNow() + _options.ModulesFailureCacheLifetime);
         }
@@ -277,6 +259,13 @@ internal sealed partial class ModuleLookups(
         }
     }
 
+    /// <summary>
+    /// The runtime's name in the shared cache: no NuGet id (':' is not allowed in one), so that it never meets a package's,
+    /// and bound to the index, so that replicas reading another mirror do not share it.
+    /// </summary>
+    private static string RuntimeLookupId(Uri index) =>
+        "dotnet:runtime:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(index.AbsoluteUri)))[..12];
+
     /// <summary>Up to a tenth of the lifetime, at random, so that instances started together do not refresh together.</summary>
     private static TimeSpan Jitter(TimeSpan lifetime) => lifetime * (Random.Shared.NextDouble() / 10);
 
@@ -290,13 +279,6 @@ internal sealed partial class ModuleLookups(
             Message = "{Unresolved} package lookups were unresolved after {Deadline}; answered as null for now.")]
         public static partial void DeadlinePassed(ILogger logger, int unresolved, TimeSpan deadline);
 
-        [LoggerMessage(EventId = 314, EventName = "RuntimeReleasesFailed", Level = LogLevel.Warning,
-            Message = "The .NET release metadata at {Index} cannot be read, so the runtime's status (newest patch, support, missed security fixes) is null until it can; asked again after ModulesFailureCacheLifetime: {Reason}")]
-        public static partial void RuntimeReleasesFailed(ILogger logger, string index, string reason);
-
-        [LoggerMessage(EventId = 315, EventName = "RuntimeReleasesRecovered", Level = LogLevel.Information,
-            Message = "The .NET release metadata answers again.")]
-        public static partial void RuntimeReleasesRecovered(ILogger logger);
     }
 
     /// <summary>One installed package and what is known of it.</summary>

@@ -83,7 +83,7 @@ internal sealed class ModulesCatalog(
         {
             var install = runtime.NewestVersion?.ToNormalizedString() ?? platform.Vulnerabilities[^1].FixedIn;
             var named = string.Join(", ", missed.Take(MaxNamedCves)) + (missed.Count > MaxNamedCves ? $" and {missed.Count - MaxNamedCves} more" : string.Empty);
-            warnings.Add($".NET runtime {RuntimeVersions.Platform} misses security fixes: install {install} or later ({named})");
+            warnings.Add($".NET runtime {RuntimeVersions.PlatformRelease} misses security fixes: install {install} or later ({named})");
         }
 
         var channel = $"{Environment.Version.Major}.{Environment.Version.Minor}";

@@ -25,10 +25,13 @@ internal static partial class ReportedValues
     /// <summary>The most licences and deprecation reasons kept for one version.</summary>
     public const int MaxListItems = 8;
 
+    /// <summary>The longest version kept (newest, newest compatible, a runtime fix); a longer one is dropped.</summary>
+    public const int MaxVersionLength = 128;
+
     /// <summary>An absolute http(s) URL without whitespace or control characters, or null.</summary>
     public static string? Url(string? value) =>
         value is { Length: > 0 and <= MaxUrlLength }
-        && !value.Any(c => char.IsWhiteSpace(c) || SecretMasker.IsUnsafe(c))
+        && !value.Any(c => char.IsWhiteSpace(c) || SecretMasker.IsUnsafe(c) || c is '"' or '<' or '>' or '\\' or '^' or '`' or '{' or '|' or '}')
         && Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
             ? value
@@ -75,11 +78,15 @@ internal static partial class ReportedValues
         var vulnerabilities = Keep(info.InstalledVulnerabilities, v => Url(v.AdvisoryUrl) is not null ? v : null, MaxVulnerabilities, ref count);
         var deprecation = info.InstalledDeprecation is { } d ? Deprecation(d, ref count) : null;
         var platform = info.Platform is { } p ? Platform(p, ref count) : null;
+        var newest = Version(info.NewestVersion, ref count);
+        var compatible = Version(info.NewestCompatibleVersion, ref count);
         dropped = count;
         return count == 0 && ReferenceEquals(deprecation, info.InstalledDeprecation) && ReferenceEquals(platform, info.Platform)
             ? info
             : info with
             {
+                NewestVersion = newest,
+                NewestCompatibleVersion = compatible,
                 InstalledLicences = installedLicences,
                 NewestLicences = newestLicences,
                 InstalledVulnerabilities = vulnerabilities,
@@ -94,9 +101,12 @@ internal static partial class ReportedValues
         var phase = status.SupportPhase is { } given && PhaseShaped().IsMatch(given) ? given : null;
         var end = DateOnly.TryParseExact(status.EndOfSupport, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _) ? status.EndOfSupport : null;
         dropped += (phase != status.SupportPhase ? 1 : 0) + (end != status.EndOfSupport ? 1 : 0);
+        // One entry per CVE: a repeated one would also make the SBOM invalid (its vulnerabilities are unique items).
+        var unique = status.Vulnerabilities.DistinctBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToList();
+        dropped += status.Vulnerabilities.Count - unique.Count;
         var vulnerabilities = Keep(
-            status.Vulnerabilities,
-            v => CveShaped().IsMatch(v.Id) && Url(v.AdvisoryUrl) is not null && NuGetVersion.TryParse(v.FixedIn, out _) ? v : null,
+            unique.Count == status.Vulnerabilities.Count ? status.Vulnerabilities : unique,
+            v => CveShaped().IsMatch(v.Id) && Url(v.AdvisoryUrl) is not null && v.FixedIn.Length <= MaxVersionLength && NuGetVersion.TryParse(v.FixedIn, out _) ? v : null,
             MaxVulnerabilities,
             ref dropped);
         return phase == status.SupportPhase && end == status.EndOfSupport && ReferenceEquals(vulnerabilities, status.Vulnerabilities)
@@ -117,6 +127,17 @@ internal static partial class ReportedValues
         return ReferenceEquals(reasons, deprecation.Reasons) && message == deprecation.Message && alternative == deprecation.Alternative
             ? deprecation
             : new PackageDeprecation(reasons, message, alternative);
+    }
+
+    private static NuGetVersion? Version(NuGetVersion? version, ref int dropped)
+    {
+        if (version is not null && version.ToNormalizedString().Length > MaxVersionLength)
+        {
+            dropped++;
+            return null;
+        }
+
+        return version;
     }
 
     /// <summary>The values that pass <paramref name="check"/>, at most <paramref name="max"/>; the same list when all do.</summary>

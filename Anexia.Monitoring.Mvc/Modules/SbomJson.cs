@@ -15,6 +15,9 @@ internal static class SbomJson
     private const string RuntimeRef = "framework:Microsoft.NETCore.App";
     private const string AspNetCoreRef = "framework:Microsoft.AspNetCore.App";
 
+    private static readonly string ToolName = typeof(SbomJson).Assembly.GetName().Name!;
+    private static readonly string ToolVersion = RuntimeVersions.ProductVersion(typeof(SbomJson).Assembly) ?? "0.0.0";
+
     public static byte[] Write(
         InstalledApplication application,
         IReadOnlyList<(InstalledPackage Package, ModuleInfo? Info)> modules,
@@ -44,15 +47,11 @@ internal static class SbomJson
             WriteMetadata(json, application.Application, now);
 
             json.WriteStartArray("components");
-            WriteFramework(json, RuntimeRef, "Microsoft.NETCore.App", RuntimeVersions.Platform, "cpe:2.3:a:microsoft:.net:");
+            WriteFramework(json, RuntimeRef, "Microsoft.NETCore.App", RuntimeVersions.PlatformRelease, "cpe:2.3:a:microsoft:.net:");
             WriteFramework(json, AspNetCoreRef, "Microsoft.AspNetCore.App", RuntimeVersions.Framework, "cpe:2.3:a:microsoft:asp.net_core:");
             foreach (var project in application.Projects)
             {
-                json.WriteStartObject();
-                json.WriteString("type", "library");
-                json.WriteString("bom-ref", ProjectRef(project));
-                json.WriteString("name", project.Name);
-                json.WriteString("version", project.Version);
+                WriteComponent(json, "library", ProjectRef(project), project.Name, project.Version);
                 json.WriteEndObject();
             }
 
@@ -90,9 +89,21 @@ internal static class SbomJson
     }
 
     /// <summary>A package's purl, also its bom-ref: <c>pkg:nuget/Id@Version</c>.</summary>
-    public static string Purl(InstalledPackage package) => $"pkg:nuget/{Uri.EscapeDataString(package.Name)}@{Uri.EscapeDataString(package.Version)}";
+    public static string Purl(InstalledPackage package) => Purl(package.Name, package.Version);
+
+    private static string Purl(string id, string version) => $"pkg:nuget/{Uri.EscapeDataString(id)}@{Uri.EscapeDataString(version)}";
 
     private static string ProjectRef(InstalledPackage project) => $"project:{project.Name}@{project.Version}";
+
+    /// <summary>Starts a component object with its identity.</summary>
+    private static void WriteComponent(Utf8JsonWriter json, string type, string bomRef, string name, string version)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", type);
+        json.WriteString("bom-ref", bomRef);
+        json.WriteString("name", name);
+        json.WriteString("version", version);
+    }
 
     private static void WriteMetadata(Utf8JsonWriter json, InstalledPackage application, DateTimeOffset now)
     {
@@ -100,42 +111,28 @@ internal static class SbomJson
         json.WriteString("timestamp", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         json.WriteStartObject("tools");
         json.WriteStartArray("components");
-        json.WriteStartObject();
-        json.WriteString("type", "library");
-        json.WriteString("name", typeof(SbomJson).Assembly.GetName().Name);
-        json.WriteString("version", RuntimeVersions.ProductVersion(typeof(SbomJson).Assembly) ?? "0.0.0");
-        json.WriteString("purl", $"pkg:nuget/{typeof(SbomJson).Assembly.GetName().Name}@{RuntimeVersions.ProductVersion(typeof(SbomJson).Assembly)}");
+        WriteComponent(json, "library", Purl(ToolName, ToolVersion), ToolName, ToolVersion);
+        json.WriteString("purl", Purl(ToolName, ToolVersion));
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
-        json.WriteStartObject("component");
-        json.WriteString("type", "application");
-        json.WriteString("bom-ref", ProjectRef(application));
-        json.WriteString("name", application.Name);
-        json.WriteString("version", application.Version);
+        json.WritePropertyName("component");
+        WriteComponent(json, "application", ProjectRef(application), application.Name, application.Version);
         json.WriteEndObject();
         json.WriteEndObject();
     }
 
     private static void WriteFramework(Utf8JsonWriter json, string bomRef, string name, string version, string cpePrefix)
     {
-        json.WriteStartObject();
-        json.WriteString("type", "framework");
-        json.WriteString("bom-ref", bomRef);
+        WriteComponent(json, "framework", bomRef, name, version);
         json.WriteString("publisher", "Microsoft");
-        json.WriteString("name", name);
-        json.WriteString("version", version);
         json.WriteString("cpe", $"{cpePrefix}{version}:*:*:*:*:*:*:*");
         json.WriteEndObject();
     }
 
     private static void WritePackage(Utf8JsonWriter json, InstalledPackage package, ModuleInfo? info)
     {
-        json.WriteStartObject();
-        json.WriteString("type", "library");
-        json.WriteString("bom-ref", Purl(package));
-        json.WriteString("name", package.Name);
-        json.WriteString("version", package.Version);
+        WriteComponent(json, "library", Purl(package), package.Name, package.Version);
         json.WriteString("purl", Purl(package));
         if (package.Sha512 is { } sha512 && Hex(sha512) is { } hex)
         {
@@ -160,31 +157,27 @@ internal static class SbomJson
         }
 
         json.WriteStartArray("licenses");
-        if (licences.Count == 1 && ReportedValues.Url(licences[0]) is null)
+        foreach (var licence in licences)
         {
             json.WriteStartObject();
-            json.WriteString("expression", licences[0]);
-            json.WriteEndObject();
-        }
-        else
-        {
-            foreach (var licence in licences)
+            if (licences.Count == 1 && ReportedValues.Url(licence) is null)
             {
-                json.WriteStartObject();
+                json.WriteString("expression", licence);
+            }
+            else
+            {
                 json.WriteStartObject("license");
-                if (ReportedValues.Url(licence) is { } url)
+                var url = ReportedValues.Url(licence);
+                json.WriteString("name", url is null ? licence : "Unknown - See URL");
+                if (url is not null)
                 {
-                    json.WriteString("name", "Unknown - See URL");
                     json.WriteString("url", url);
-                }
-                else
-                {
-                    json.WriteString("name", licence);
                 }
 
                 json.WriteEndObject();
-                json.WriteEndObject();
             }
+
+            json.WriteEndObject();
         }
 
         json.WriteEndArray();
@@ -212,29 +205,15 @@ internal static class SbomJson
             .GroupBy(x => x.Vulnerability.AdvisoryUrl, StringComparer.Ordinal);
         foreach (var advisory in advisories)
         {
-            var url = advisory.Key;
-            json.WriteStartObject();
-            if (AdvisorySuppression.IdOf(url) is { } id)
-            {
-                json.WriteString("id", id);
-            }
-
-            WriteSource(json, url);
-            json.WriteStartArray("ratings");
-            json.WriteStartObject();
-            json.WriteString("severity", advisory.Max(x => x.Vulnerability.Severity) switch
+            var severity = advisory.Max(x => x.Vulnerability.Severity) switch
             {
                 VulnerabilitySeverity.Low => "low",
                 VulnerabilitySeverity.Moderate => "medium",
                 VulnerabilitySeverity.High => "high",
                 _ => "critical",
-            });
-            json.WriteEndObject();
-            json.WriteEndArray();
-            WriteAdvisory(json, url);
-            WriteAffects(json, advisory.Select(x => Purl(x.Package)));
-            WriteAnalysis(json, suppression.IsSuppressed(url));
-            json.WriteEndObject();
+            };
+            WriteVulnerability(json, AdvisorySuppression.IdOf(advisory.Key), advisory.Key, severity, null,
+                advisory.Select(x => Purl(x.Package)), suppression.IsSuppressed(advisory.Key));
         }
     }
 
@@ -242,37 +221,47 @@ internal static class SbomJson
     {
         foreach (var vulnerability in runtime?.Platform?.Vulnerabilities ?? [])
         {
-            json.WriteStartObject();
-            json.WriteString("id", vulnerability.Id);
-            WriteSource(json, vulnerability.AdvisoryUrl);
-            WriteAdvisory(json, vulnerability.AdvisoryUrl);
-            json.WriteString("recommendation", $"Install the .NET runtime {vulnerability.FixedIn} or later.");
-            WriteAffects(json, [RuntimeRef]);
-            WriteAnalysis(json, suppression.IsSuppressed(vulnerability.AdvisoryUrl, vulnerability.Id));
-            json.WriteEndObject();
+            WriteVulnerability(json, vulnerability.Id, vulnerability.AdvisoryUrl, null, $"Install the .NET runtime {vulnerability.FixedIn} or later.",
+                [RuntimeRef], suppression.IsSuppressed(vulnerability.AdvisoryUrl, vulnerability.Id));
         }
     }
 
-    private static void WriteSource(Utf8JsonWriter json, string url)
+    /// <summary>
+    /// One advisory. A suppressed one is one the operator has assessed and set aside for this application, which
+    /// CycloneDX calls not affected; the detail says that it is the application's setting that says so.
+    /// </summary>
+    private static void WriteVulnerability(Utf8JsonWriter json, string? id, string url, string? severity, string? recommendation, IEnumerable<string> affects, bool suppressed)
     {
+        json.WriteStartObject();
+        if (id is not null)
+        {
+            json.WriteString("id", id);
+        }
+
         json.WriteStartObject("source");
         json.WriteString("url", url);
         json.WriteEndObject();
-    }
+        if (severity is not null)
+        {
+            json.WriteStartArray("ratings");
+            json.WriteStartObject();
+            json.WriteString("severity", severity);
+            json.WriteEndObject();
+            json.WriteEndArray();
+        }
 
-    private static void WriteAdvisory(Utf8JsonWriter json, string url)
-    {
         json.WriteStartArray("advisories");
         json.WriteStartObject();
         json.WriteString("url", url);
         json.WriteEndObject();
         json.WriteEndArray();
-    }
+        if (recommendation is not null)
+        {
+            json.WriteString("recommendation", recommendation);
+        }
 
-    private static void WriteAffects(Utf8JsonWriter json, IEnumerable<string> refs)
-    {
         json.WriteStartArray("affects");
-        foreach (var target in refs.Distinct(StringComparer.Ordinal))
+        foreach (var target in affects.Distinct(StringComparer.Ordinal))
         {
             json.WriteStartObject();
             json.WriteString("ref", target);
@@ -280,35 +269,23 @@ internal static class SbomJson
         }
 
         json.WriteEndArray();
-    }
-
-    /// <summary>
-    /// A suppressed advisory is one the operator has assessed and set aside for this application, which CycloneDX calls
-    /// not affected; the detail says that it is the application's setting that says so.
-    /// </summary>
-    private static void WriteAnalysis(Utf8JsonWriter json, bool suppressed)
-    {
-        if (!suppressed)
+        if (suppressed)
         {
-            return;
+            json.WriteStartObject("analysis");
+            json.WriteString("state", "not_affected");
+            json.WriteString("detail", "Suppressed by the application's SuppressedAdvisories setting.");
+            json.WriteEndObject();
         }
 
-        json.WriteStartObject("analysis");
-        json.WriteString("state", "not_affected");
-        json.WriteString("detail", "Suppressed by the application's SuppressedAdvisories setting.");
         json.WriteEndObject();
     }
 
     /// <summary>A deps.json hash (<c>sha512-&lt;base64&gt;</c>) as the hex digits CycloneDX wants, or null.</summary>
     private static string? Hex(string sha512)
     {
-        const string Prefix = "sha512-";
-        if (!sha512.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
         var bytes = new byte[64];
-        return Convert.TryFromBase64String(sha512[Prefix.Length..], bytes, out var written) && written == 64 ? Convert.ToHexString(bytes).ToLowerInvariant() : null;
+        return sha512.StartsWith("sha512-", StringComparison.OrdinalIgnoreCase) && Convert.TryFromBase64String(sha512[7..], bytes, out var written) && written == 64
+            ? Convert.ToHexString(bytes).ToLowerInvariant()
+            : null;
     }
 }

@@ -28,6 +28,9 @@ internal sealed class UpCheck
     /// <summary>Whether the current settings switch the check on; a check switched off is not run at all.</summary>
     public Func<bool> IsSwitchedOn { get; }
 
+    /// <summary>The warning lines of the check's last run that returned, joined; null after any other outcome.</summary>
+    public string? LastWarnings { get; set; }
+
     /// <summary>Runs the check in the given event's scope; returns its warning lines, empty when all is well.</summary>
     public Func<MonitorUpCheck, CancellationToken, Task<IReadOnlyList<string>>> RunAsync { get; }
 

@@ -104,7 +104,7 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
         try
         {
             var lines = await work.WaitAsync(run.Deadline.Token);
-            return lines.Count > 0 ? [.. lines.Select(line => Warned(check, line))] : OkOnly;
+            return Warned(check, lines);
         }
         catch (OperationCanceledException) when (run.Deadline.IsCancellationRequested)
         {
@@ -123,10 +123,11 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
         }
         catch (MonitorUpWarningException warning)
         {
-            return [Warned(check, warning.Message)];
+            return Warned(check, [warning.Message]);
         }
         catch (Exception error)
         {
+            check.LastWarnings = null;
             var text = SecretMasker.ForLog(error.ToString());
             Log.CheckFailed(_logger, check.Name, text);
             AnxMonitoringTelemetry.RecordException(activity, error);
@@ -136,6 +137,7 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
 
     private UpCheckOutcome[] TimedOut(UpCheck check, TimeSpan timeout)
     {
+        check.LastWarnings = null;
         Quietly(() => Log.CheckTimedOut(_logger, check.Name, timeout));
         return [new UpCheckOutcome(UpCheckStatus.Error, $"{check.Name} timed out") { IsTimeout = true }];
     }
@@ -172,11 +174,29 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
         }
     }
 
-    private UpCheckOutcome Warned(UpCheck check, string message)
+    /// <summary>
+    /// The outcome of a check that returned: OK without lines, else a warning per line. A dashboard probes every few
+    /// seconds, so the lines a check repeats from its last run are logged at Debug, and only a change at Warning.
+    /// </summary>
+    private UpCheckOutcome[] Warned(UpCheck check, IReadOnlyList<string> lines)
     {
-        var text = SecretMasker.ForLog(message);
-        Log.CheckWarned(_logger, check.Name, text);
-        return new UpCheckOutcome(UpCheckStatus.Warning, message);
+        var joined = lines.Count == 0 ? null : string.Join('\n', lines);
+        var again = joined is not null && joined == check.LastWarnings;
+        check.LastWarnings = joined;
+        foreach (var line in lines)
+        {
+            var text = SecretMasker.ForLog(line);
+            if (again)
+            {
+                Log.CheckWarnedAgain(_logger, check.Name, text);
+            }
+            else
+            {
+                Log.CheckWarned(_logger, check.Name, text);
+            }
+        }
+
+        return lines.Count == 0 ? OkOnly : [.. lines.Select(line => new UpCheckOutcome(UpCheckStatus.Warning, line))];
     }
 
     /// <summary>The check's span and duration with its outcome (ok, warning, error, timeout); a listener that throws costs the figure only.</summary>
@@ -241,6 +261,10 @@ internal sealed partial class UpCheckExecutor(IServiceScopeFactory scopeFactory,
         [LoggerMessage(EventId = 101, EventName = "UpCheckWarned", Level = LogLevel.Warning,
             Message = "Up check '{CheckName}' reported a warning: {WarningMessage}")]
         public static partial void CheckWarned(ILogger logger, string checkName, string warningMessage);
+
+        [LoggerMessage(EventId = 107, EventName = "UpCheckWarnedAgain", Level = LogLevel.Debug,
+            Message = "Up check '{CheckName}' reported the same warning as in its last run: {WarningMessage}")]
+        public static partial void CheckWarnedAgain(ILogger logger, string checkName, string warningMessage);
 
         // The exception's text (type, message, stack, inner exceptions) with credentials masked, not the exception
         // object itself: a logging provider would write its message as it is.

@@ -85,13 +85,9 @@ internal sealed partial class PackageRegistry
         var newestLicences = newest is null
             ? []
             : await LicencesAsync(id, newest, entries, allowLocalFolder: false, cancellationToken);
+        var compatible = newest is null ? null : NewestCompatible(entries.Select(e => e.Entry), installed);
         var info = ReportedValues.Check(
-            new ModuleInfo(newest, installedLicences, newestLicences)
-            {
-                InstalledVulnerabilities = vulnerabilities,
-                InstalledDeprecation = deprecation,
-                NewestCompatibleVersion = newest is null ? null : NewestCompatible(entries.Select(e => e.Entry), installed),
-            },
+            new ModuleInfo(newest, installedLicences, newestLicences) { InstalledVulnerabilities = vulnerabilities, InstalledDeprecation = deprecation, NewestCompatibleVersion = compatible },
             out var dropped);
         _telemetry?.CountRejected("feed", "value", dropped);
         return info;
@@ -109,13 +105,8 @@ internal sealed partial class PackageRegistry
     }
 
     /// <summary>The highest listed stable version with the installed major version, or the installed version when none is higher.</summary>
-    internal static NuGetVersion? NewestCompatible(IEnumerable<PackageVersionEntry> entries, NuGetVersion? installed) =>
-        installed is null
-            ? null
-            : entries.Where(e => e.Listed && !e.Version.IsPrerelease && e.Version.Major == installed.Major && e.Version > installed)
-                .Select(e => e.Version)
-                .DefaultIfEmpty(installed)
-                .Max();
+    internal static NuGetVersion? NewestCompatible(IEnumerable<PackageVersionEntry> entries, NuGetVersion? installed) => installed is null ? null
+        : entries.Where(e => e.Listed && !e.Version.IsPrerelease && e.Version.Major == installed.Major && e.Version > installed).Select(e => e.Version).DefaultIfEmpty(installed).Max();
 
     private async Task<IReadOnlyList<string>> LicencesAsync(
         string id,

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Anexia.Monitoring.Mvc.Security;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NuGet.Versioning;
 
@@ -14,19 +16,27 @@ namespace Anexia.Monitoring.Mvc.Modules.Registry;
 /// the CVEs of the channel's security releases newer than the running runtime from the channel's file (read only when
 /// the running runtime is not the newest). Answers are bounded like a feed's and parsed as they stream in.
 /// </summary>
-internal sealed class ReleaseMetadata : IDisposable
+internal sealed partial class ReleaseMetadata : IDisposable
 {
     /// <summary>The official index.</summary>
     public const string OfficialIndex = "https://builds.dotnet.microsoft.com/dotnet/release-metadata/releases-index.json";
 
-    /// <summary>The most channels, releases, and CVEs per release one answer may list.</summary>
-    public const int MaxItems = 2_000;
+    /// <summary>The most items (channels, releases and CVEs together) one answer may list.</summary>
+    public const int MaxItems = 5_000;
+
+    // The items the answer being read may still add, over all its lists: set by the read, seen by that read only.
+    private static readonly AsyncLocal<StrongBox<int>?> ItemsLeft = new();
 
     private readonly HttpClient _http;
     private readonly long _maxBytes;
+    private readonly ILogger<ReleaseMetadata> _logger;
+    private readonly Telemetry.AnxMonitoringTelemetry? _telemetry;
+    private int _failing;
 
-    public ReleaseMetadata(IOptions<AnxMonitoringOptions> options)
+    public ReleaseMetadata(IOptions<AnxMonitoringOptions> options, ILogger<ReleaseMetadata> logger, Telemetry.AnxMonitoringTelemetry? telemetry = null)
     {
+        _logger = logger;
+        _telemetry = telemetry;
         Index = string.IsNullOrWhiteSpace(options.Value.RuntimeReleasesIndex) ? null : new Uri(options.Value.RuntimeReleasesIndex);
         _maxBytes = options.Value.MaxFeedResponseBytes;
         _http = new HttpClient(new SocketsHttpHandler
@@ -34,7 +44,7 @@ internal sealed class ReleaseMetadata : IDisposable
             AutomaticDecompression = DecompressionMethods.All,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = 2,
-            MaxAutomaticRedirections = 5,
+            MaxAutomaticRedirections = 3,
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -45,25 +55,47 @@ internal sealed class ReleaseMetadata : IDisposable
     public Uri? Index { get; }
 
     /// <summary>
-    /// The status of <paramref name="running"/>: <see cref="ModuleInfo.NewestVersion"/> is the channel's newest runtime,
-    /// <see cref="ModuleInfo.Platform"/> the rest; <see cref="ModuleInfo.Unknown"/> when the index does not list the channel.
+    /// The status of the runtime <paramref name="running"/>, its values checked (<see cref="ReportedValues"/>):
+    /// <see cref="ModuleInfo.NewestVersion"/> is the channel's newest runtime, <see cref="ModuleInfo.Platform"/> the rest;
+    /// <see cref="ModuleInfo.Unknown"/> when the index does not list the channel. A failure is logged as a Warning once,
+    /// until the metadata answers again.
     /// </summary>
-    public async Task<ModuleInfo> LookupAsync(NuGetVersion running, CancellationToken cancellationToken)
+    public async Task<ModuleInfo> LookupAsync(string running, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = ReportedValues.Check(await ReadStatusAsync(NuGetVersion.Parse(running), cancellationToken), out var dropped);
+            _telemetry?.CountRejected("release-metadata", "value", dropped);
+            if (Interlocked.Exchange(ref _failing, 0) == 1)
+            {
+                Log.Recovered(_logger);
+            }
+
+            return info;
+        }
+        catch (Exception ex) when (Interlocked.Exchange(ref _failing, 1) == 0)
+        {
+            var reason = ex is OperationCanceledException ? "no answer within LookupTimeout" : SecretMasker.ForLog(ex.Message);
+            Log.Failed(_logger, SecretMasker.Apply(Index?.AbsoluteUri ?? string.Empty), reason);
+            throw;
+        }
+    }
+
+    private async Task<ModuleInfo> ReadStatusAsync(NuGetVersion running, CancellationToken cancellationToken)
     {
         var channelVersion = $"{running.Major}.{running.Minor}";
         var index = await ReadAsync(Index ?? throw new InvalidOperationException("The release metadata is switched off."), ReleaseMetadataContext.Default.ChannelIndex, cancellationToken);
-        var channel = index.Channels?.LastOrDefault(c => c?.ChannelVersion == channelVersion);
-        if (channel is null)
-        {
-            return ModuleInfo.Unknown;
-        }
+        var channel = index.Channels?.LastOrDefault(c => c?.ChannelVersion == channelVersion)
+            ?? throw new InvalidDataException($"The release index does not list the channel {channelVersion}.");
 
         var newest = NuGetVersion.TryParse(channel.LatestRuntime, out var latest) ? latest : null;
         var missed = new List<PlatformVulnerability>();
         if (newest is not null && newest > running)
         {
-            var address = ReportedValues.Url(channel.ReleasesJson) is { } url ? new Uri(url)
-                : throw new InvalidDataException($"The release index gives no http(s) address for the releases of {channelVersion}.");
+            // Not weaker than the index: an https index naming an http file would let anyone on the way hide CVEs.
+            var address = ReportedValues.Url(channel.ReleasesJson) is { } url && (Index!.Scheme == Uri.UriSchemeHttp || url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+                ? new Uri(url)
+                : throw new InvalidDataException($"The release index gives no {Index!.Scheme} address for the releases of {channelVersion}.");
             var releases = await ReadAsync(address, ReleaseMetadataContext.Default.ChannelReleases, cancellationToken);
             foreach (var release in releases.Releases ?? [])
             {
@@ -103,6 +135,7 @@ internal sealed class ReleaseMetadata : IDisposable
         }
 
         await using var body = new BoundedReadStream(await response.Content.ReadAsStreamAsync(cancellationToken), _maxBytes, address);
+        ItemsLeft.Value = new StrongBox<int>(MaxItems);
         return await JsonSerializer.DeserializeAsync(body, type, cancellationToken)
             ?? throw new InvalidDataException($"{SecretMasker.Apply(address.AbsoluteUri)} is empty.");
     }
@@ -167,7 +200,21 @@ internal sealed class ReleaseMetadata : IDisposable
         public string? Url { get; set; }
     }
 
-    internal sealed class Bounded<T>() : BoundedList<T>(MaxItems, "The release metadata lists more than {0} items in one list.");
+    internal sealed class Bounded<T>() : BoundedList<T>(MaxItems, "The release metadata lists more than {0} items.")
+    {
+        protected override bool Admit() => ItemsLeft.Value is not { } left || --left.Value >= 0;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 314, EventName = "RuntimeReleasesFailed", Level = LogLevel.Warning,
+            Message = "The .NET release metadata at {Index} cannot be read, so the runtime's status (newest patch, support, missed security fixes) is null until it can (asked again after ModulesFailureCacheLifetime; without internet access, set RuntimeReleasesIndex or ANX_MONITORING_RUNTIME_RELEASES_INDEX to a mirror, or to empty to switch this off): {Reason}")]
+        public static partial void Failed(ILogger logger, string index, string reason);
+
+        [LoggerMessage(EventId = 315, EventName = "RuntimeReleasesRecovered", Level = LogLevel.Information,
+            Message = "The .NET release metadata answers again.")]
+        public static partial void Recovered(ILogger logger);
+    }
 }
 
 [JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.Strict)]
