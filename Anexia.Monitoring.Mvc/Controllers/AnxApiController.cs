@@ -19,7 +19,6 @@ namespace Anexia.Monitoring.Mvc.Controllers;
 [Route("anxapi/v1")]
 [ApiExplorerSettings(IgnoreApi = true)]
 [ServiceFilter(typeof(AccessTokenFilter), IsReusable = true)]
-[ServiceFilter(typeof(AnxApiResponseHeaders), IsReusable = true)]
 internal sealed class AnxApiController : ControllerBase
 {
     /// <summary>

@@ -1,12 +1,13 @@
 using System.Text;
+using Anexia.Monitoring.Mvc.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Anexia.Monitoring.Mvc.Controllers;
 
 /// <summary>
-/// Writes an answer's bytes as they are: exact content type, <c>Content-Length</c>, no formatter and none of the
-/// host's output options. A HEAD request gets the same status and headers and no body, whatever the server
+/// Writes an answer's bytes as they are, with the contract's headers (<see cref="AnxApiResponseHeaders"/>): exact
+/// content type, <c>Content-Length</c>, no formatter and none of the host's output options. A HEAD request gets the same status and headers and no body, whatever the server
 /// (Kestrel drops a HEAD body itself; other servers and the test server do not).
 /// </summary>
 internal sealed class PreparedBodyResult : IActionResult
@@ -43,6 +44,7 @@ internal sealed class PreparedBodyResult : IActionResult
         var http = context.HttpContext;
         var response = http.Response;
         response.StatusCode = _statusCode;
+        AnxApiResponseHeaders.Apply(response);
         response.ContentType = _contentType;
         response.ContentLength = _body.Length;
         return HttpMethods.IsHead(http.Request.Method) || _body.IsEmpty

@@ -109,7 +109,6 @@ public static class AnxMonitoringServiceCollectionExtensions
         services.AddBuiltInUpChecks();
         services.TryAddSingleton<AccessTokenFilter>();
         services.TryAddSingleton<FailedTokenThrottle>();
-        services.TryAddSingleton<AnxApiResponseHeaders>();
         services.TryAddSingleton<UpCheckRunner>();
         services.TryAddSingleton<EventAggregator>();
         services.TryAddSingleton<IEventAggregator>(provider => provider.GetRequiredService<EventAggregator>());

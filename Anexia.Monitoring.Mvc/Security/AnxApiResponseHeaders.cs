@@ -1,16 +1,14 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace Anexia.Monitoring.Mvc.Security;
 
 /// <summary>
-/// Writes the headers of the wire contract on every answer of the monitoring endpoints, 401 and 405
-/// included (the Django app leaves them off its 401, which a browser-based dashboard then cannot read), plus two
-/// additions: <c>Access-Control-Allow-Headers: Authorization</c> (so a browser may send the token as a Bearer
-/// header) and <c>Cache-Control: no-store</c>.
-/// As an always-run result filter it also sees results that authorization filters short-circuited.
+/// The headers of the wire contract, on every answer of the monitoring endpoints, 401, 405 and 429 included (the Django
+/// app leaves them off its 401, which a browser-based dashboard then cannot read), plus two additions:
+/// <c>Access-Control-Allow-Headers: Authorization</c> (so a browser may send the token as a Bearer header) and
+/// <c>Cache-Control: no-store</c>. Every answer is a <see cref="Controllers.PreparedBodyResult"/>, which writes them.
 /// </summary>
-internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
+internal static class AnxApiResponseHeaders
 {
     /// <summary>
     /// The methods the endpoints answer, as announced in <c>Allow</c>: GET, HEAD (the same headers, no body) and
@@ -18,17 +16,7 @@ internal sealed class AnxApiResponseHeaders : IAlwaysRunResultFilter
     /// </summary>
     public const string AllowedMethods = "GET, HEAD, OPTIONS";
 
-    public void OnResultExecuting(ResultExecutingContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        Apply(context.HttpContext.Response);
-    }
-
-    public void OnResultExecuted(ResultExecutedContext context)
-    {
-    }
-
-    internal static void Apply(HttpResponse response)
+    public static void Apply(HttpResponse response)
     {
         var headers = response.Headers;
         headers.AccessControlAllowOrigin = "*";
