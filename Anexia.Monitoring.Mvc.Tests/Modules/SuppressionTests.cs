@@ -62,6 +62,20 @@ public sealed class SuppressionTests
             Has.Count.EqualTo(4).And.All.False);
     }
 
+    [Test]
+    public async Task VulnerableGauge_DoesNotCountSuppressedAdvisories()
+    {
+        using var capture = new TelemetryCapture();
+        await using var host = await StartAsync(_feed.ServiceIndexUrl, new() { ["ANX_MONITORING_SUPPRESSED_ADVISORIES"] = $"{ByUrl};{ById}" }, installed: Installed);
+        capture.OnlyFrom(host.Services);
+
+        (await host.GetCompleteModulesAsync()).Dispose();
+        capture.ObserveGauges();
+        var vulnerable = capture.Of("anxmonitoring.packages.vulnerable").ToDictionary(m => (string)m.Tags["severity"]!, m => m.Value);
+
+        Assert.That((vulnerable["critical"], vulnerable["high"], vulnerable["moderate"]), Is.EqualTo((0, 0, 1)), "only Kept, a moderate one, counts");
+    }
+
     [TestCase("https://github.com/advisories/GHSA-5crp-9r3c-p9vr", "GHSA-5crp-9r3c-p9vr")]
     [TestCase("https://github.com/advisories/GHSA-5crp-9r3c-p9vr/", "GHSA-5crp-9r3c-p9vr")]
     [TestCase("https://advisories.example.test/GHSA-high", null)]

@@ -23,6 +23,7 @@ internal sealed class AnxMonitoringTelemetry
 
     private readonly IServiceProvider _services;
     private IReadOnlyList<ModuleLookups.Module> _lastKnown = [];
+    private AdvisorySuppression? _suppression;
 
     public AnxMonitoringTelemetry(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -111,6 +112,7 @@ internal sealed class AnxMonitoringTelemetry
             if (_services.GetService<ModuleLookups>()?.TryGetModules() is { Count: > 0 } known)
             {
                 _lastKnown = known;
+                _suppression ??= _services.GetService<AdvisorySuppression>();
             }
         }
         catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or ObjectDisposedException or InvalidOperationException)
@@ -124,14 +126,16 @@ internal sealed class AnxMonitoringTelemetry
     private int ObserveOutdated() => KnownModules().Count(m =>
         m.Value?.NewestVersion is { } newest && NuGetVersion.TryParse(m.Package.Version, out var installed) && newest > installed);
 
+    /// <summary>Suppressed advisories do not count: an alert on this gauge must not fire for what the team has set aside.</summary>
     private IEnumerable<Measurement<int>> ObserveVulnerable()
     {
         var modules = KnownModules().ToList();
+        var suppression = _suppression;
         foreach (var severity in Enum.GetValues<VulnerabilitySeverity>())
         {
             var name = new KnownVulnerability(severity, string.Empty).SeverityName;
             yield return new Measurement<int>(
-                modules.Count(m => m.Value?.InstalledVulnerabilities.Any(v => v.Severity == severity) == true),
+                modules.Count(m => m.Value?.InstalledVulnerabilities.Any(v => v.Severity == severity && suppression?.IsSuppressed(v.AdvisoryUrl) != true) == true),
                 new KeyValuePair<string, object?>("severity", name));
         }
     }
