@@ -258,6 +258,21 @@ public sealed class RuntimeStatusTests
     }
 
     [Test]
+    public async Task ModulesAndUp_AHugeVersionInTheMetadata_IsNotKept()
+    {
+        var huge = $"{LocalReleaseMetadata.Patch(1)}-{new string('a', 1_000_000)}";
+        _metadata.Releases.Add(new MetadataRelease(huge, true, "CVE-2026-0401"));
+        await using var host = await StartHostAsync();
+
+        using var response = await host.GetCompleteModulesAsync();
+        var body = await response.Content.ReadAsStringAsync();
+        using var up = await host.GetUpAsync();
+
+        Assert.That(body, Has.Length.LessThan(100_000), "neither as the newest version nor as fixed_in");
+        Assert.That(await up.Content.ReadAsStringAsync(), Is.EqualTo("OK"));
+    }
+
+    [Test]
     public async Task Modules_IndexWithoutTheRunningChannel_IsAFailureThatSaysSo()
     {
         _metadata.Intercept = async context =>

@@ -56,9 +56,8 @@ internal sealed partial class ReleaseMetadata : IDisposable
 
     /// <summary>
     /// The status of the runtime <paramref name="running"/>, its values checked (<see cref="ReportedValues"/>):
-    /// <see cref="ModuleInfo.NewestVersion"/> is the channel's newest runtime, <see cref="ModuleInfo.Platform"/> the rest;
-    /// <see cref="ModuleInfo.Unknown"/> when the index does not list the channel. A failure is logged as a Warning once,
-    /// until the metadata answers again.
+    /// <see cref="ModuleInfo.NewestVersion"/> is the channel's newest runtime, <see cref="ModuleInfo.Platform"/> the rest.
+    /// A failure (an index without the channel included) is logged as a Warning once, until the metadata answers again.
     /// </summary>
     public async Task<ModuleInfo> LookupAsync(string running, CancellationToken cancellationToken)
     {
@@ -88,8 +87,8 @@ internal sealed partial class ReleaseMetadata : IDisposable
         var channel = index.Channels?.LastOrDefault(c => c?.ChannelVersion == channelVersion)
             ?? throw new InvalidDataException($"The release index does not list the channel {channelVersion}.");
 
-        var newest = NuGetVersion.TryParse(channel.LatestRuntime, out var latest) ? latest : null;
-        var missed = new List<PlatformVulnerability>();
+        var newest = Version(channel.LatestRuntime);
+        var missed = new List<(PlatformVulnerability Vulnerability, NuGetVersion FixedIn)>();
         if (newest is not null && newest > running)
         {
             // Not weaker than the index: an https index naming an http file would let anyone on the way hide CVEs.
@@ -99,31 +98,29 @@ internal sealed partial class ReleaseMetadata : IDisposable
             var releases = await ReadAsync(address, ReleaseMetadataContext.Default.ChannelReleases, cancellationToken);
             foreach (var release in releases.Releases ?? [])
             {
-                if (release is { Security: true }
-                    && NuGetVersion.TryParse(release.Runtime?.Version ?? release.ReleaseVersion, out var fixedIn)
-                    && fixedIn > running)
+                if (release is { Security: true } && Version(release.Runtime?.Version ?? release.ReleaseVersion) is { } fixedIn && fixedIn > running)
                 {
-                    foreach (var cve in release.Cves ?? [])
-                    {
-                        if (cve is { Id: { } id, Url: { } advisory })
-                        {
-                            missed.Add(new PlatformVulnerability(id, advisory, fixedIn.ToNormalizedString()));
-                        }
-                    }
+                    var text = fixedIn.ToNormalizedString();
+                    missed.AddRange((release.Cves ?? []).Where(c => c is { Id: not null, Url: not null }).Select(c => (new PlatformVulnerability(c!.Id!, c.Url!, text), fixedIn)));
                 }
             }
         }
 
         var vulnerabilities = missed
-            .GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase)
-            .Select(g => g.MinBy(v => NuGetVersion.Parse(v.FixedIn))!)
-            .OrderBy(v => NuGetVersion.Parse(v.FixedIn))
-            .ThenBy(v => v.Id, StringComparer.Ordinal)
+            .GroupBy(m => m.Vulnerability.Id, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.MinBy(m => m.FixedIn))
+            .OrderBy(m => m.FixedIn)
+            .ThenBy(m => m.Vulnerability.Id, StringComparer.Ordinal)
+            .Select(m => m.Vulnerability)
             .ToList();
         return new ModuleInfo(newest, [], []) { Platform = new PlatformStatus(channel.SupportPhase, channel.EolDate, vulnerabilities) };
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A version of the metadata, or null; a long one is not even parsed (ReportedValues would drop it anyway).</summary>
+    private static NuGetVersion? Version(string? text) =>
+        text is { Length: <= ReportedValues.MaxVersionLength } && NuGetVersion.TryParse(text, out var version) ? version : null;
 
     private async Task<T> ReadAsync<T>(Uri address, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class
