@@ -88,7 +88,7 @@ internal sealed class ModulesCatalog(
 
         var channel = $"{Environment.Version.Major}.{Environment.Version.Minor}";
         var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
-        DateOnly? end = DateOnly.TryParseExact(platform.EndOfSupport, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date) ? date : null;
+        var end = platform.EndOfSupportDate;
         if (platform.SupportPhase == "eol" || end <= today)
         {
             warnings.Add(end is null ? $".NET {channel} is out of support" : $".NET {channel} is out of support since {platform.EndOfSupport}");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Anexia.Monitoring.Mvc.Security;
 using NuGet.Versioning;
@@ -99,7 +98,7 @@ internal static partial class ReportedValues
     private static PlatformStatus Platform(PlatformStatus status, ref int dropped)
     {
         var phase = status.SupportPhase is { } given && PhaseShaped().IsMatch(given) ? given : null;
-        var end = DateOnly.TryParseExact(status.EndOfSupport, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _) ? status.EndOfSupport : null;
+        var end = status.EndOfSupportDate is null ? null : status.EndOfSupport;
         dropped += (phase != status.SupportPhase ? 1 : 0) + (end != status.EndOfSupport ? 1 : 0);
         // One entry per CVE: a repeated one would also make the SBOM invalid (its vulnerabilities are unique items).
         var unique = status.Vulnerabilities.DistinctBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToList();

@@ -205,13 +205,9 @@ internal static class SbomJson
             .GroupBy(x => x.Vulnerability.AdvisoryUrl, StringComparer.Ordinal);
         foreach (var advisory in advisories)
         {
-            var severity = advisory.Max(x => x.Vulnerability.Severity) switch
-            {
-                VulnerabilitySeverity.Low => "low",
-                VulnerabilitySeverity.Moderate => "medium",
-                VulnerabilitySeverity.High => "high",
-                _ => "critical",
-            };
+            // CycloneDX's scale says medium where NuGet's says moderate; the other names are the same.
+            var name = advisory.MaxBy(x => x.Vulnerability.Severity).Vulnerability.SeverityName;
+            var severity = name == "moderate" ? "medium" : name;
             WriteVulnerability(json, AdvisorySuppression.IdOf(advisory.Key), advisory.Key, severity, null,
                 advisory.Select(x => Purl(x.Package)), suppression.IsSuppressed(advisory.Key));
         }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -20,10 +19,6 @@ internal static class RegistrationJson
     /// </summary>
     public const int MaxEntries = 10_000;
 
-    // The entries one answer may still add, over all its pages. The deserializer creates each page's list on its own,
-    // so the count travels with the read: set in the read's own async method, it is seen by that read only.
-    private static readonly AsyncLocal<StrongBox<int>?> EntriesLeft = new();
-
     /// <summary>Reads a registration index (its pages inline or as addresses) from <paramref name="utf8Json"/>.</summary>
     public static Task<Index> ReadIndexAsync(Stream utf8Json, CancellationToken cancellationToken) =>
         ReadAsync(utf8Json, RegistrationJsonContext.Default.Index, "The registration index is empty.", cancellationToken);
@@ -34,7 +29,7 @@ internal static class RegistrationJson
 
     private static async Task<T> ReadAsync<T>(Stream utf8Json, JsonTypeInfo<T> type, string empty, CancellationToken cancellationToken)
     {
-        EntriesLeft.Value = new StrongBox<int>(MaxEntries);
+        BoundedList.BeginAnswer(MaxEntries);
         return await JsonSerializer.DeserializeAsync(utf8Json, type, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException(empty);
     }
 
@@ -169,10 +164,7 @@ internal static class RegistrationJson
     internal sealed class PageList() : BoundedList<Page>(MaxEntries, "The registration answer lists more than {0} pages.");
 
     /// <summary>The leaves of a page, at most <see cref="MaxEntries"/> over all pages of one answer.</summary>
-    internal sealed class LeafList() : BoundedList<Leaf>(MaxEntries, "The registration answer lists more than {0} entries.")
-    {
-        protected override bool Admit() => EntriesLeft.Value is not { } left || --left.Value >= 0;
-    }
+    internal sealed class LeafList() : BoundedList<Leaf>(MaxEntries, "The registration answer lists more than {0} entries.", countsAgainstAnswer: true);
 
     /// <summary>
     /// A catalog entry is an object in registration indexes and pages; elsewhere it can be the address of the catalog

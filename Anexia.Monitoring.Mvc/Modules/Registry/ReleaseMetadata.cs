@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -23,9 +22,6 @@ internal sealed partial class ReleaseMetadata : IDisposable
 
     /// <summary>The most items (channels, releases and CVEs together) one answer may list.</summary>
     public const int MaxItems = 5_000;
-
-    // The items the answer being read may still add, over all its lists: set by the read, seen by that read only.
-    private static readonly AsyncLocal<StrongBox<int>?> ItemsLeft = new();
 
     private readonly HttpClient _http;
     private readonly long _maxBytes;
@@ -132,7 +128,7 @@ internal sealed partial class ReleaseMetadata : IDisposable
         }
 
         await using var body = new BoundedReadStream(await response.Content.ReadAsStreamAsync(cancellationToken), _maxBytes, address);
-        ItemsLeft.Value = new StrongBox<int>(MaxItems);
+        BoundedList.BeginAnswer(MaxItems);
         return await JsonSerializer.DeserializeAsync(body, type, cancellationToken)
             ?? throw new InvalidDataException($"{SecretMasker.Apply(address.AbsoluteUri)} is empty.");
     }
@@ -197,10 +193,7 @@ internal sealed partial class ReleaseMetadata : IDisposable
         public string? Url { get; set; }
     }
 
-    internal sealed class Bounded<T>() : BoundedList<T>(MaxItems, "The release metadata lists more than {0} items.")
-    {
-        protected override bool Admit() => ItemsLeft.Value is not { } left || --left.Value >= 0;
-    }
+    internal sealed class Bounded<T>() : BoundedList<T>(MaxItems, "The release metadata lists more than {0} items.", countsAgainstAnswer: true);
 
     private static partial class Log
     {
